@@ -2,6 +2,11 @@
 //!
 //! Only normal (non-dev) dependencies count: a crate's tests may use anything.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test: a failure is the test failing"
+)]
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
