@@ -58,10 +58,12 @@ pub trait Datastore: Send + Sync + fmt::Debug {
     /// [`StoreError::PreconditionFailed`] when a guard fails; nothing is written.
     fn write_schema(&self, schema: SchemaWrite) -> Result<Revision, StoreError>;
 
-    /// Up to `limit` committed revisions after `after`, oldest first.
+    /// The change sets of up to `limit` committed revisions after `after`, oldest first: one
+    /// per revision, even one that changed nothing.
     ///
     /// # Errors
-    /// [`StoreError::RevisionExpired`] when `after` is older than the retained changelog.
+    /// [`StoreError::RevisionExpired`] when `after` is older than the retained changelog,
+    /// [`StoreError::RevisionInFuture`] when it is after the head.
     fn changes_after(&self, after: Revision, limit: usize) -> Result<Vec<ChangeSet>, StoreError>;
 
     /// A receiver that sees the head revision every time a transaction commits.
@@ -70,9 +72,10 @@ pub trait Datastore: Send + Sync + fmt::Debug {
 
 /// A consistent, read-only view of the store at one revision.
 ///
-/// Relationships that have expired at the snapshot's clock reading are invisible.
-/// Every read returns relationships in the store order: resource type, resource id, relation,
-/// subject type, subject relation (`...` first), subject id.
+/// Relationships that have expired at the snapshot's clock reading (taken when the snapshot is)
+/// are invisible. Reads return relationships in the store order ([`crate::OrderKey`]):
+/// resource type, resource id, relation, subject type, subject relation (`...` first), subject
+/// id; [`Snapshot::read_subjects`] groups by subject id first.
 pub trait Snapshot: Send + Sync + fmt::Debug {
     /// The revision this snapshot reads at.
     fn revision(&self) -> Revision;
@@ -88,8 +91,8 @@ pub trait Snapshot: Send + Sync + fmt::Debug {
         subject: &SubjectRef,
     ) -> Result<Option<Relationship>, StoreError>;
 
-    /// Sends the relationships of many resources' relation to `sink`, by resource id then store
-    /// order.
+    /// Sends the relationships of many resources' relation to `sink`, in store order (so by
+    /// resource id; an id given twice is read once).
     ///
     /// # Errors
     /// Storage failures only.
@@ -99,7 +102,10 @@ pub trait Snapshot: Send + Sync + fmt::Debug {
         sink: &mut Sink<'_>,
     ) -> Result<(), StoreError>;
 
-    /// Sends the relationships in which any of the given subjects holds a relation to `sink`.
+    /// Sends the relationships in which any of the given subjects holds a relation to `sink`,
+    /// by subject id, then in store order (so by resource id); an id given twice is read once.
+    ///
+    /// This is the order of an index by subject, which a backend can stream without sorting.
     ///
     /// # Errors
     /// Storage failures only.
