@@ -38,7 +38,8 @@ impl GcWindow {
                 // A window reaching before the earliest representable time keeps everything.
                 GcWindow::Duration(window) => now
                     .checked_sub(window)
-                    .is_ok_and(|cutoff| committed_at >= cutoff),
+                    .ok()
+                    .is_none_or(|cutoff| committed_at >= cutoff),
             }
     }
 }

@@ -807,7 +807,11 @@ mod tests {
         assert_eq!(stored_values(&store), 2, "the replaced value is freed");
         clock.set(at(180));
         store.collect_garbage();
-        assert_eq!(stored_values(&store), 1, "the expired relationship is freed");
+        assert_eq!(
+            stored_values(&store),
+            1,
+            "the expired relationship is freed"
+        );
         assert_eq!(store.shared.state.read().history.len(), 1);
     }
 

@@ -122,6 +122,9 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(store_order(&plain, &caveated), Ordering::Equal);
-        assert_eq!(OrderKey::of(&plain).to_owned_key(), OrderKey::of(&caveated).to_owned_key());
+        assert_eq!(
+            OrderKey::of(&plain).to_owned_key(),
+            OrderKey::of(&caveated).to_owned_key()
+        );
     }
 }
