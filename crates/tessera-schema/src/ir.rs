@@ -40,7 +40,7 @@ pub struct SourcePosition {
 ///
 /// INVARIANT: every id stored anywhere in the schema indexes a live element; definition,
 /// caveat and (per definition) relation names are unique.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schema {
     /// Object definitions in source order.
     pub definitions: Vec<Definition>,
@@ -55,7 +55,7 @@ pub struct Schema {
 }
 
 /// `definition name { ... }`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Definition {
     /// Full name, path prefix included (`test/user`).
     pub name: String,
@@ -70,7 +70,7 @@ pub struct Definition {
 }
 
 /// A relation (stored relationships) or a permission (computed) of a definition.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Relation {
     /// Its name.
     pub name: String,
@@ -83,7 +83,7 @@ pub struct Relation {
 }
 
 /// What a relation or permission is made of.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RelationBody {
     /// `relation name: T1 | T2 ...`: relationships whose subjects are of the allowed types.
     /// INVARIANT: non-empty, no duplicates.
@@ -146,6 +146,34 @@ pub enum Rewrite {
     SelfSubject,
 }
 
+impl Rewrite {
+    /// Calls `visit` with every leaf of the tree ([`Rewrite::Computed`], [`Rewrite::Arrow`],
+    /// [`Rewrite::Nil`], [`Rewrite::SelfSubject`]), left to right, with the number of
+    /// exclusions whose subtracted side holds it: 0 means the leaf can contribute members,
+    /// an odd number means it can only take them away.
+    pub fn visit_leaves(&self, visit: &mut impl FnMut(&Rewrite, usize)) {
+        self.visit_leaves_under(0, visit);
+    }
+
+    fn visit_leaves_under(&self, exclusions: usize, visit: &mut impl FnMut(&Rewrite, usize)) {
+        match self {
+            Rewrite::Union(children) | Rewrite::Intersection(children) => {
+                for child in children {
+                    child.visit_leaves_under(exclusions, visit);
+                }
+            }
+            Rewrite::Exclusion(children) => {
+                for (index, child) in children.iter().enumerate() {
+                    child.visit_leaves_under(exclusions + usize::from(index > 0), visit);
+                }
+            }
+            Rewrite::Computed(_) | Rewrite::Arrow(_) | Rewrite::Nil | Rewrite::SelfSubject => {
+                visit(self, exclusions);
+            }
+        }
+    }
+}
+
 /// Whether an arrow needs one subject of the tupleset to have the permission, or all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ArrowFunction {
@@ -170,7 +198,7 @@ pub struct Arrow {
 }
 
 /// `caveat name(params) { expression }`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caveat {
     /// Full name, path prefix included.
     pub name: String,
@@ -195,34 +223,8 @@ pub struct CaveatParameter {
     pub parameter_type: CaveatType,
 }
 
-/// The parameter types SpiceDB caveats accept.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CaveatType {
-    /// `any`
-    Any,
-    /// `bool`
-    Bool,
-    /// `string`
-    String,
-    /// `int` (64-bit signed)
-    Int,
-    /// `uint` (64-bit unsigned)
-    Uint,
-    /// `double`
-    Double,
-    /// `bytes` (base64 in JSON)
-    Bytes,
-    /// `duration` (Go duration text in JSON, e.g. `1h30m`)
-    Duration,
-    /// `timestamp` (RFC 3339 text in JSON)
-    Timestamp,
-    /// `ipaddress` (text in JSON; supports `in_cidr`)
-    IpAddress,
-    /// `list<T>`
-    List(Box<CaveatType>),
-    /// `map<T>` (string keys)
-    Map(Box<CaveatType>),
-}
+/// The parameter types SpiceDB caveats accept; the caveat language owns them.
+pub use tessera_caveats::CaveatType;
 
 /// How one relation or permission is used by permissions, walked backwards by lookups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -262,7 +264,7 @@ pub struct Admission {
 }
 
 /// Derived facts: who uses what, and which subjects can reach where.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reachability {
     /// For each relation or permission, every permission that mentions it.
     pub uses: HashMap<RelationRef, Vec<Use>>,
@@ -307,6 +309,38 @@ impl Schema {
     /// The caveat with id `id`.
     pub fn caveat(&self, id: CaveatId) -> &Caveat {
         &self.caveats[id.0 as usize]
+    }
+
+    /// `definition#relation`, for messages.
+    pub fn relation_path(&self, relation: RelationRef) -> String {
+        let definition = self.definition(relation.definition);
+        format!(
+            "{}#{}",
+            definition.name,
+            definition.relation(relation.relation).name
+        )
+    }
+
+    /// An allowed subject as written in a schema, e.g. `group#member with on_tuesday and
+    /// expiration` or `user:*` (SpiceDB's `SourceForAllowedRelation`).
+    pub fn describe_subject(&self, subject: &AllowedSubject) -> String {
+        let definition = self.definition(subject.definition);
+        let mut text = match subject.target {
+            SubjectTarget::Terminal => definition.name.clone(),
+            SubjectTarget::Relation(relation) => {
+                format!("{}#{}", definition.name, definition.relation(relation).name)
+            }
+            SubjectTarget::Wildcard => format!("{}:*", definition.name),
+        };
+        match (subject.caveat, subject.expiration) {
+            (Some(caveat), true) => {
+                text.push_str(&format!(" with {} and expiration", self.caveat(caveat).name));
+            }
+            (Some(caveat), false) => text.push_str(&format!(" with {}", self.caveat(caveat).name)),
+            (None, true) => text.push_str(" with expiration"),
+            (None, false) => {}
+        }
+        text
     }
 }
 
