@@ -1,0 +1,209 @@
+//! Bulk import: millions of relationships in many batches at one new revision, visible all at
+//! once when the head moves to it, or not at all.
+//!
+//! INVARIANT: data above the head is invisible (every read takes the newest version at or
+//! below its revision, which is at most the head) and never survives into a revision that
+//! becomes visible. An import writes at `head + 1` and records that revision in
+//! [`keys::META_IMPORT`], durably, before its first batch. On success the last batch moves the
+//! head and removes the marker, atomically. On failure the versions, changes and schemas above
+//! the head are deleted before the writer lock is released; a crash leaves the marker behind,
+//! and opening the store deletes them before anything else can write.
+
+use std::collections::HashSet;
+
+use rocksdb::{ColumnFamily, WriteBatch, WriteOptions};
+use tessera_store::{Change, StoreError};
+use tessera_types::{Relationship, Revision};
+
+use crate::batch::{self, CHANGES_PER_CHUNK, Families};
+use crate::codec::{self, CommitHeader};
+use crate::error::storage;
+use crate::keys::{self, Index};
+use crate::read::{RawIterator, Scope, View};
+use crate::store::Shared;
+
+/// Relationships per write batch: large enough to amortise the write, small enough to keep
+/// memory flat however large the import.
+const BATCH_RELATIONSHIPS: usize = 16 * 1024;
+
+/// Imports `relationships` at a new revision; returns it and the count.
+pub(crate) fn bulk_import(
+    shared: &Shared,
+    relationships: &mut dyn Iterator<Item = Relationship>,
+) -> Result<(Revision, u64), StoreError> {
+    let mut writer = shared.writer.lock();
+    writer.check_usable()?;
+    let families = Families::of(shared)?;
+    let head = shared.head();
+    let revision = head.next();
+    shared
+        .db
+        .put_cf_opt(
+            families.meta,
+            keys::META_IMPORT,
+            codec::encode_u64(revision.get()),
+            &batch::durable(),
+        )
+        .map_err(storage)?;
+    let now = shared.config.clock.now();
+    let committed_at = now.max(writer.last_committed_at);
+    let view = View {
+        shared,
+        revision: head,
+        now,
+    };
+    let finished = write_all(&view, &families, revision, relationships).and_then(|count| {
+        let mut batch = WriteBatch::default();
+        let header = CommitHeader {
+            committed_at,
+            schema_changed: false,
+            metadata: None,
+        };
+        families.put_commit(&mut batch, revision, &header);
+        batch.delete_cf(families.meta, keys::META_IMPORT);
+        shared
+            .db
+            .write_opt(batch, &batch::durable())
+            .map_err(storage)?;
+        Ok(count)
+    });
+    match finished {
+        Ok(count) => {
+            writer.last_committed_at = committed_at;
+            shared.publish_head(revision);
+            Ok((revision, count))
+        }
+        Err(err) => {
+            if let Err(cleanup) = discard_above_head(shared) {
+                tracing::error!(error = %cleanup, "cannot discard a failed bulk import");
+                writer.broken = Some(format!(
+                    "a failed bulk import was not cleaned up: {cleanup}"
+                ));
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Writes every relationship as a version at `revision` (above the head of `view`), with its
+/// changelog entries; returns how many.
+fn write_all(
+    view: &View<'_>,
+    families: &Families<'_>,
+    revision: Revision,
+    relationships: &mut dyn Iterator<Item = Relationship>,
+) -> Result<u64, StoreError> {
+    let db = &view.shared.db;
+    let unsynced = WriteOptions::default();
+    let mut existing = view.iterator(Index::Forward, Scope::Prefix)?;
+    let mut batch = WriteBatch::default();
+    let mut in_batch = HashSet::with_capacity(BATCH_RELATIONSHIPS);
+    let mut changes = Vec::with_capacity(CHANGES_PER_CHUNK);
+    let mut chunk = 0;
+    let mut count = 0;
+    for relationship in relationships {
+        let tuple = Index::Forward.encode_relationship_tuple(&relationship);
+        if !in_batch.insert(tuple.clone()) || exists(view, &mut existing, &tuple, revision)? {
+            return Err(StoreError::AlreadyExists(Box::new(relationship)));
+        }
+        let change = Change::Touch(relationship);
+        families.put_change(&mut batch, revision, &change);
+        changes.push(change);
+        count += 1;
+        if changes.len() == CHANGES_PER_CHUNK {
+            chunk += 1;
+            families.put_change_chunk(&mut batch, revision, chunk, &changes);
+            changes.clear();
+        }
+        if in_batch.len() == BATCH_RELATIONSHIPS {
+            db.write_opt(std::mem::take(&mut batch), &unsynced)
+                .map_err(storage)?;
+            in_batch.clear();
+            // The next duplicate checks must see what was just written.
+            existing.refresh().map_err(storage)?;
+        }
+    }
+    if !changes.is_empty() {
+        families.put_change_chunk(&mut batch, revision, chunk + 1, &changes);
+    }
+    db.write_opt(batch, &unsynced).map_err(storage)?;
+    Ok(count)
+}
+
+/// Whether `tuple` is live at the head of `view`, or was already written by this import in
+/// an earlier batch; one seek answers both, as the import's version sorts first.
+fn exists(
+    view: &View<'_>,
+    iter: &mut RawIterator<'_>,
+    tuple: &[u8],
+    revision: Revision,
+) -> Result<bool, StoreError> {
+    iter.seek(keys::version_key(tuple, revision));
+    let Some((key, value)) = iter.item() else {
+        iter.status().map_err(storage)?;
+        return Ok(false);
+    };
+    if !keys::is_version_of(key, tuple) {
+        return Ok(false);
+    }
+    let (_, found) = keys::split_version_key(key)?;
+    Ok(found == revision || codec::decode_version(value)?.visible_at(view.now).is_some())
+}
+
+/// Deletes every version, change and schema above the head, then the import marker.
+///
+/// # Errors
+/// Storage failures; the marker stays, so the next open tries again.
+pub(crate) fn discard_above_head(shared: &Shared) -> Result<(), StoreError> {
+    let families = Families::of(shared)?;
+    let head = shared.head();
+    for index in [Index::Forward, Index::Reverse] {
+        delete_versions_above(shared, families.index(index), index, head)?;
+    }
+    let mut batch = WriteBatch::default();
+    let above = head.next();
+    batch.delete_range_cf(
+        families.changelog,
+        keys::encode_changelog_key(above, 0),
+        keys::encode_changelog_key(Revision::new(u64::MAX), u32::MAX),
+    );
+    batch.delete_range_cf(
+        families.schema,
+        keys::encode_schema_key(above),
+        keys::encode_schema_key(Revision::new(u64::MAX)),
+    );
+    batch.delete_cf(families.meta, keys::META_IMPORT);
+    // Synced: the deletions above (unsynced) are in the log before this record.
+    shared
+        .db
+        .write_opt(batch, &batch::durable())
+        .map_err(storage)
+}
+
+/// Deletes the versions above `head` in one index, by a full scan: only a failed import or
+/// a crash during one pays for it.
+fn delete_versions_above(
+    shared: &Shared,
+    family: &ColumnFamily,
+    index: Index,
+    head: Revision,
+) -> Result<(), StoreError> {
+    let mut iter = shared.iterator(index, Scope::Total)?;
+    let mut batch = WriteBatch::default();
+    iter.seek_to_first();
+    while let Some(key) = iter.key() {
+        let (_, revision) = keys::split_version_key(key)?;
+        if revision > head {
+            batch.delete_cf(family, key);
+            if batch.len() >= BATCH_RELATIONSHIPS {
+                shared
+                    .db
+                    .write(std::mem::take(&mut batch))
+                    .map_err(storage)?;
+            }
+        }
+        iter.next();
+    }
+    iter.status().map_err(storage)?;
+    shared.db.write(batch).map_err(storage)
+}
