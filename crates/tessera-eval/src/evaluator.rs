@@ -5,6 +5,7 @@ use tessera_store::Snapshot;
 use tessera_types::CaveatContext;
 
 use crate::caveat::CaveatEvaluator;
+use crate::cel::CelCaveats;
 use crate::error::EvalError;
 use crate::graph::LookupGraph;
 use crate::walker::WalkEnv;
@@ -47,6 +48,15 @@ impl Evaluator {
             config,
             lookup_graph,
         }
+    }
+
+    /// An evaluator of `schema` that decides caveats with their CEL expressions.
+    ///
+    /// # Errors
+    /// [`EvalError::CaveatEvaluation`] when a caveat expression does not compile.
+    pub fn for_schema(schema: Arc<Schema>, config: EvalConfig) -> Result<Self, EvalError> {
+        let caveats = Arc::new(CelCaveats::compile(&schema)?);
+        Ok(Self::new(schema, caveats, config))
     }
 
     /// The schema this evaluator answers for.

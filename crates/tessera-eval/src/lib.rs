@@ -10,6 +10,7 @@
 //! snapshot), and knows nothing of gRPC or RocksDB.
 
 mod caveat;
+mod cel;
 mod check;
 mod error;
 mod evaluator;
@@ -23,6 +24,7 @@ mod trace;
 mod walker;
 
 pub use caveat::{CaveatEvaluator, CaveatVerdict};
+pub use cel::CelCaveats;
 pub use check::{CheckRequest, CheckResult, Permissionship};
 pub use error::EvalError;
 pub use evaluator::{DEFAULT_MAX_DEPTH, EvalConfig, Evaluator};
