@@ -1,0 +1,146 @@
+//! The parsed, unchecked expression tree, with byte spans into the source.
+
+use std::ops::Range;
+
+/// A parsed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Expr {
+    pub(crate) kind: ExprKind,
+    pub(crate) span: Range<usize>,
+    /// Levels of nodes at and below this one; the parser rejects trees taller than the depth
+    /// limit, so every later recursive walk (checker, evaluator, drop) is bounded.
+    pub(crate) height: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ExprKind {
+    Literal(Literal),
+    Ident(String),
+    /// `operand.field`
+    Select {
+        operand: Box<Expr>,
+        field: String,
+    },
+    /// `has(operand.field)`
+    Has {
+        operand: Box<Expr>,
+        field: String,
+    },
+    /// `operand[index]`
+    Index {
+        operand: Box<Expr>,
+        index: Box<Expr>,
+    },
+    /// `function(args)` or, with a target, `target.function(args)`.
+    Call {
+        target: Option<Box<Expr>>,
+        function: String,
+        function_span: Range<usize>,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `cond ? then : otherwise`
+    Conditional {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    List(Vec<Expr>),
+    Map(Vec<(Expr, Expr)>),
+    /// `range.all(var, body)` and the other comprehension macros; `filter` is the predicate of
+    /// the three-argument `map(var, filter, body)`.
+    Comprehension {
+        kind: MacroKind,
+        range: Box<Expr>,
+        var: String,
+        filter: Option<Box<Expr>>,
+        body: Box<Expr>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Literal {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Double(f64),
+    String(String),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnaryOp {
+    Not,
+    Negate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BinaryOp {
+    Or,
+    And,
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    In,
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+}
+
+impl BinaryOp {
+    /// The operator as written, for messages.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            Self::Or => "||",
+            Self::And => "&&",
+            Self::Equal => "==",
+            Self::NotEqual => "!=",
+            Self::Less => "<",
+            Self::LessEqual => "<=",
+            Self::Greater => ">",
+            Self::GreaterEqual => ">=",
+            Self::In => "in",
+            Self::Add => "+",
+            Self::Subtract => "-",
+            Self::Multiply => "*",
+            Self::Divide => "/",
+            Self::Modulo => "%",
+        }
+    }
+}
+
+/// The comprehension macros of cel-spec ("Macros").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MacroKind {
+    All,
+    Exists,
+    ExistsOne,
+    Map,
+    Filter,
+}
+
+impl MacroKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Exists => "exists",
+            Self::ExistsOne => "exists_one",
+            Self::Map => "map",
+            Self::Filter => "filter",
+        }
+    }
+}

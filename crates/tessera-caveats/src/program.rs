@@ -1,0 +1,134 @@
+//! The checked program: what the type checker produces and the evaluator runs.
+//!
+//! Names are resolved (parameters to indexes, comprehension variables to stack slots, calls to
+//! a [`Function`]) and literals are values, so evaluation never looks at source syntax.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::ast::MacroKind;
+use crate::value::Value;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub(crate) kind: NodeKind,
+    /// Where the node was written, for runtime error messages.
+    pub(crate) span: Range<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum NodeKind {
+    Constant(Value),
+    /// Index into the declared parameters.
+    Parameter(usize),
+    /// A comprehension variable: index into the evaluator's stack of bound variables.
+    Local(usize),
+    Select {
+        operand: Box<Node>,
+        field: Arc<str>,
+    },
+    Has {
+        operand: Box<Node>,
+        field: Arc<str>,
+    },
+    Index {
+        operand: Box<Node>,
+        index: Box<Node>,
+    },
+    /// A strict call: every argument is evaluated first (a method's receiver is `args[0]`).
+    Call {
+        function: Function,
+        args: Vec<Node>,
+    },
+    Not(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Conditional {
+        cond: Box<Node>,
+        then: Box<Node>,
+        otherwise: Box<Node>,
+    },
+    List(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    /// Binds each element (or map key) of `range` in the next stack slot for `filter` and
+    /// `body`.
+    Comprehension {
+        kind: MacroKind,
+        range: Box<Node>,
+        filter: Option<Box<Node>>,
+        body: Box<Node>,
+    },
+}
+
+/// A resolved built-in; the evaluator picks the overload from the argument values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Function {
+    Negate,
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    In,
+    Size,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Matches,
+    ToBool,
+    ToBytes,
+    ToDouble,
+    ToDuration,
+    ToDyn,
+    ToInt,
+    ToString,
+    ToTimestamp,
+    ToUint,
+    TimePart(TimePart),
+    InCidr,
+    IsSubtreeOf,
+}
+
+/// The `get*` accessors of timestamps (and, for the clock units, durations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TimePart {
+    FullYear,
+    Month,
+    DayOfYear,
+    DayOfMonth,
+    Date,
+    DayOfWeek,
+    Hours,
+    Minutes,
+    Seconds,
+    Milliseconds,
+}
+
+impl TimePart {
+    pub(crate) const ALL: [(&'static str, TimePart); 10] = [
+        ("getFullYear", TimePart::FullYear),
+        ("getMonth", TimePart::Month),
+        ("getDayOfYear", TimePart::DayOfYear),
+        ("getDayOfMonth", TimePart::DayOfMonth),
+        ("getDate", TimePart::Date),
+        ("getDayOfWeek", TimePart::DayOfWeek),
+        ("getHours", TimePart::Hours),
+        ("getMinutes", TimePart::Minutes),
+        ("getSeconds", TimePart::Seconds),
+        ("getMilliseconds", TimePart::Milliseconds),
+    ];
+
+    /// Whether durations have this accessor too.
+    pub(crate) fn applies_to_durations(self) -> bool {
+        matches!(
+            self,
+            Self::Hours | Self::Minutes | Self::Seconds | Self::Milliseconds
+        )
+    }
+}
