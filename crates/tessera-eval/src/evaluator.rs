@@ -4,6 +4,7 @@ use tessera_schema::ir::{RelationRef, Schema};
 use tessera_store::Snapshot;
 use tessera_types::CaveatContext;
 
+use crate::cache::CheckCache;
 use crate::caveat::CaveatEvaluator;
 use crate::cel::CelCaveats;
 use crate::error::EvalError;
@@ -36,6 +37,7 @@ pub struct Evaluator {
     caveats: Arc<dyn CaveatEvaluator>,
     config: EvalConfig,
     lookup_graph: Arc<LookupGraph>,
+    cache: Option<Arc<CheckCache>>,
 }
 
 impl Evaluator {
@@ -47,6 +49,7 @@ impl Evaluator {
             caveats,
             config,
             lookup_graph,
+            cache: None,
         }
     }
 
@@ -57,6 +60,14 @@ impl Evaluator {
     pub fn for_schema(schema: Arc<Schema>, config: EvalConfig) -> Result<Self, EvalError> {
         let caveats = Arc::new(CelCaveats::compile(&schema)?);
         Ok(Self::new(schema, caveats, config))
+    }
+
+    /// The same evaluator, remembering check answers in `cache` across requests and
+    /// revisions (the cache must have been built for this evaluator's schema).
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<CheckCache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// The schema this evaluator answers for.
@@ -104,12 +115,17 @@ impl Evaluator {
         snapshot: &'e dyn Snapshot,
         context: &'e CaveatContext,
     ) -> WalkEnv<'e> {
+        // Answers that depend on request context are not shared between requests.
+        let cache = self.cache.as_deref().filter(|cache| {
+            context.is_empty() && cache.catch_up(&self.schema, snapshot.revision())
+        });
         WalkEnv {
             schema: &self.schema,
             snapshot,
             caveats: self.caveats.as_ref(),
             context,
             max_depth: self.config.max_depth,
+            cache,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! The evaluator never sees credentials, never picks a revision (the caller pins the
 //! snapshot), and knows nothing of gRPC or RocksDB.
 
+mod cache;
 mod caveat;
 mod cel;
 mod check;
@@ -23,6 +24,7 @@ mod subject_set;
 mod trace;
 mod walker;
 
+pub use cache::CheckCache;
 pub use caveat::{CaveatEvaluator, CaveatVerdict};
 pub use cel::CelCaveats;
 pub use check::{CheckRequest, CheckResult, Permissionship};

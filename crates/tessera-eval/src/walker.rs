@@ -15,6 +15,7 @@ use tessera_schema::ir::{
 use tessera_store::{ResourceQuery, Snapshot, SubjectSelector};
 use tessera_types::{CaveatContext, ObjectRef, Relationship, SubjectRef, WILDCARD_ID};
 
+use crate::cache::{CacheKey, CheckCache};
 use crate::caveat::{CaveatEvaluator, CaveatVerdict, merge_context};
 use crate::error::EvalError;
 use crate::outcome::{CaveatExpr, Outcome, PendingCaveat};
@@ -85,6 +86,8 @@ pub(crate) struct WalkEnv<'e> {
     pub(crate) caveats: &'e dyn CaveatEvaluator,
     pub(crate) context: &'e CaveatContext,
     pub(crate) max_depth: u32,
+    /// The cross-request cache, when usable at this snapshot and context.
+    pub(crate) cache: Option<&'e CheckCache>,
 }
 
 /// Decides membership of one subject, remembering sub-answers.
@@ -149,6 +152,16 @@ impl<'e> Walker<'e> {
             }
             return Ok(known);
         }
+        let shared_key = self.env.cache.map(|_| self.cache_key(relation, id));
+        if let (Some(cache), Some(shared_key)) = (self.env.cache, &shared_key) {
+            if let Some(known) = cache.get(shared_key, self.env.snapshot.revision()) {
+                if let Some(trace) = &mut self.trace {
+                    trace.leaf(self.env.schema, relation, id, &known, "cached");
+                }
+                self.memo.insert(key, known.clone());
+                return Ok(known);
+            }
+        }
         if !self.on_path.insert(key.clone()) {
             self.cut_cycle = true;
             return Ok(Outcome::No);
@@ -168,10 +181,23 @@ impl<'e> Walker<'e> {
         }
         let outcome = result?;
         if !self.cut_cycle {
+            if let (Some(cache), Some(shared_key)) = (self.env.cache, shared_key) {
+                cache.insert(shared_key, outcome.clone(), self.env.snapshot.revision());
+            }
             self.memo.insert(key, outcome.clone());
         }
         self.cut_cycle |= cut_above;
         Ok(outcome)
+    }
+
+    fn cache_key(&self, relation: RelationRef, id: &str) -> CacheKey {
+        CacheKey {
+            relation,
+            resource_id: id.into(),
+            subject_definition: self.subject.definition,
+            subject_id: self.subject.id().into(),
+            subject_relation: self.subject.relation,
+        }
     }
 
     fn check_uncached(

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use tessera_eval::{
-    CaveatEvaluator, CaveatVerdict, CheckRequest, EvalConfig, EvalError, Evaluator,
+    CaveatEvaluator, CaveatVerdict, CheckCache, CheckRequest, EvalConfig, EvalError, Evaluator,
     LookupResourcesRequest, LookupSubjectsRequest, Permissionship,
 };
 use tessera_schema::ir::{
@@ -454,12 +454,15 @@ impl<'s> Reference<'s> {
     }
 }
 
-fn load(relationships: &[Relationship]) -> Arc<dyn Snapshot> {
-    let store = MemStore::new();
+fn write(
+    store: &dyn Datastore,
+    operation: Operation,
+    relationships: &[Relationship],
+) -> Arc<dyn Snapshot> {
     let updates = relationships
         .iter()
         .map(|r| Update {
-            operation: Operation::Touch,
+            operation,
             relationship: r.clone(),
         })
         .collect();
@@ -470,6 +473,39 @@ fn load(relationships: &[Relationship]) -> Arc<dyn Snapshot> {
         })
         .unwrap();
     store.snapshot(revision).unwrap()
+}
+
+/// Every check of every subject on every object, as (question, answer) pairs.
+fn all_checks(
+    evaluator: &Evaluator,
+    snapshot: &dyn Snapshot,
+    subjects: &[SubjectRef],
+) -> Vec<(String, Permissionship)> {
+    let schema = evaluator.schema();
+    let mut answers = Vec::new();
+    for subject in subjects {
+        for definition in schema.definitions.iter().skip(2) {
+            for relation in &definition.relations {
+                for id in IDS {
+                    let request = CheckRequest {
+                        resource: ObjectRef::new(definition.name.as_str(), id).unwrap(),
+                        permission: relation.name.clone(),
+                        subject: subject.clone(),
+                        context: CaveatContext::new(),
+                    };
+                    let answer = evaluator
+                        .check(snapshot, &request, false)
+                        .unwrap()
+                        .permissionship;
+                    answers.push((
+                        format!("{}:{id}#{}@{subject}", definition.name, relation.name),
+                        answer,
+                    ));
+                }
+            }
+        }
+    }
+    answers
 }
 
 fn run(seed: u64) {
@@ -484,7 +520,8 @@ fn run(seed: u64) {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let snapshot = load(&relationships);
+    let store: Arc<dyn Datastore> = Arc::new(MemStore::new());
+    let snapshot = write(store.as_ref(), Operation::Touch, &relationships);
     let reference = Reference::new(&schema, &relationships);
     let evaluator = Evaluator::new(schema.clone(), Arc::new(NoCaveats), EvalConfig::default());
 
@@ -600,11 +637,56 @@ fn run(seed: u64) {
     }
 }
 
+/// The cross-request cache answers exactly like a fresh evaluation, at the revision it
+/// learned an answer at, after writes, and back at the old revision.
+fn cache_stays_exact(seed: u64) {
+    let mut rng = Rng(seed | 1);
+    let schema = Arc::new(random_schema(&mut rng));
+    let relationships = random_relationships(&mut rng, &schema);
+    let store: Arc<dyn Datastore> = Arc::new(MemStore::new());
+    let before = write(store.as_ref(), Operation::Touch, &relationships);
+    let plain = Evaluator::new(schema.clone(), Arc::new(NoCaveats), EvalConfig::default());
+    let cache = Arc::new(CheckCache::new(&schema, store.clone(), 100_000));
+    let cached = Evaluator::new(schema.clone(), Arc::new(NoCaveats), EvalConfig::default())
+        .with_cache(cache);
+    let subjects: Vec<SubjectRef> = USERS
+        .iter()
+        .map(|u| SubjectRef::new("user", *u, None).unwrap())
+        .collect();
+
+    assert_eq!(
+        all_checks(&cached, before.as_ref(), &subjects),
+        all_checks(&plain, before.as_ref(), &subjects)
+    );
+    let removed: Vec<Relationship> = relationships
+        .iter()
+        .filter(|_| rng.chance(30))
+        .cloned()
+        .collect();
+    let after_delete = write(store.as_ref(), Operation::Delete, &removed);
+    let added = random_relationships(&mut rng, &schema);
+    let after = write(store.as_ref(), Operation::Touch, &added);
+    for snapshot in [&after, &after_delete, &before, &after] {
+        let expected = all_checks(&plain, snapshot.as_ref(), &subjects);
+        assert_eq!(
+            all_checks(&cached, snapshot.as_ref(), &subjects),
+            expected,
+            "seed {seed} at revision {}",
+            snapshot.revision()
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
     fn evaluator_agrees_with_the_reference(seed in any::<u64>()) {
         run(seed);
+    }
+
+    #[test]
+    fn cached_answers_stay_exact_across_revisions(seed in any::<u64>()) {
+        cache_stays_exact(seed);
     }
 }
