@@ -96,10 +96,15 @@ impl Compiler<'_> {
                 SubjectTarget::Relation(self.find_relation(definition, relation)?)
             }
         };
+        // A caveat that does not resolve was reported; the subject type is dropped with it.
+        let caveat = match caveat {
+            Some(found) => Some(found?),
+            None => None,
+        };
         Some(AllowedSubject {
             definition,
             target,
-            caveat: caveat?,
+            caveat,
             expiration: reference.expiration,
         })
     }
