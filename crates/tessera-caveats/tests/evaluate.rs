@@ -449,3 +449,9 @@ fn compile_errors_are_diagnostics_with_offsets() {
     let errors = CompiledCaveat::compile(&duplicate, "n == 1").unwrap_err();
     assert_eq!(errors[0].message, "duplicate parameter `n`");
 }
+
+#[test]
+fn compiled_caveats_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<CompiledCaveat>();
+}
