@@ -20,7 +20,7 @@ use crate::codec::{self, CommitHeader};
 use crate::error::storage;
 use crate::keys::{self, Index};
 use crate::read::{RawIterator, Scope, View};
-use crate::store::Shared;
+use crate::store::{Shared, WriterState};
 
 /// Relationships per write batch: large enough to amortise the write, small enough to keep
 /// memory flat however large the import.
@@ -36,6 +36,40 @@ pub(crate) fn bulk_import(
     let families = Families::of(shared)?;
     let head = shared.head();
     let revision = head.next();
+    mark(shared, &families, revision)?;
+    let now = shared.config.clock.now();
+    let committed_at = now.max(writer.last_committed_at);
+    let mut pending = Pending {
+        shared,
+        writer: &mut writer,
+        published: false,
+    };
+    let view = View {
+        shared,
+        revision: head,
+        now,
+    };
+    let count = write_all(&view, &families, revision, relationships)?;
+    let mut batch = WriteBatch::default();
+    let header = CommitHeader {
+        committed_at,
+        schema_changed: false,
+        metadata: None,
+    };
+    families.put_commit(&mut batch, revision, &header);
+    batch.delete_cf(families.meta, keys::META_IMPORT);
+    shared
+        .db
+        .write_opt(batch, &batch::durable())
+        .map_err(storage)?;
+    pending.writer.last_committed_at = committed_at;
+    pending.published = true;
+    shared.publish_head(revision);
+    Ok((revision, count))
+}
+
+/// Records, durably, that versions are about to be written at `revision` above the head.
+fn mark(shared: &Shared, families: &Families<'_>, revision: Revision) -> Result<(), StoreError> {
     shared
         .db
         .put_cf_opt(
@@ -44,43 +78,25 @@ pub(crate) fn bulk_import(
             codec::encode_u64(revision.get()),
             &batch::durable(),
         )
-        .map_err(storage)?;
-    let now = shared.config.clock.now();
-    let committed_at = now.max(writer.last_committed_at);
-    let view = View {
-        shared,
-        revision: head,
-        now,
-    };
-    let finished = write_all(&view, &families, revision, relationships).and_then(|count| {
-        let mut batch = WriteBatch::default();
-        let header = CommitHeader {
-            committed_at,
-            schema_changed: false,
-            metadata: None,
-        };
-        families.put_commit(&mut batch, revision, &header);
-        batch.delete_cf(families.meta, keys::META_IMPORT);
-        shared
-            .db
-            .write_opt(batch, &batch::durable())
-            .map_err(storage)?;
-        Ok(count)
-    });
-    match finished {
-        Ok(count) => {
-            writer.last_committed_at = committed_at;
-            shared.publish_head(revision);
-            Ok((revision, count))
+        .map_err(storage)
+}
+
+/// An import in progress: unless it is published, dropping it (on an error, or a panic in
+/// the caller's iterator) discards what it wrote, before the writer lock is released.
+struct Pending<'a, 'w> {
+    shared: &'a Shared,
+    writer: &'w mut WriterState,
+    published: bool,
+}
+
+impl Drop for Pending<'_, '_> {
+    fn drop(&mut self) {
+        if self.published {
+            return;
         }
-        Err(err) => {
-            if let Err(cleanup) = discard_above_head(shared) {
-                tracing::error!(error = %cleanup, "cannot discard a failed bulk import");
-                writer.broken = Some(format!(
-                    "a failed bulk import was not cleaned up: {cleanup}"
-                ));
-            }
-            Err(err)
+        if let Err(err) = discard_above_head(self.shared) {
+            tracing::error!(error = %err, "cannot discard a failed bulk import");
+            self.writer.broken = Some(format!("a failed bulk import was not cleaned up: {err}"));
         }
     }
 }
@@ -206,4 +222,91 @@ fn delete_versions_above(
     }
     iter.status().map_err(storage)?;
     shared.db.write(batch).map_err(storage)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+    use std::sync::Arc;
+
+    use tessera_store::{
+        Clock, Datastore, ManualClock, Operation, RelationshipFilter, Update, WriteTransaction,
+    };
+
+    use tessera_types::Timestamp;
+
+    use super::*;
+    use crate::{RocksConfig, RocksStore};
+
+    fn config(clock: &ManualClock) -> RocksConfig {
+        RocksConfig {
+            clock: Arc::new(clock.clone()),
+            ..RocksConfig::default()
+        }
+    }
+
+    fn imported(n: usize) -> impl Iterator<Item = Relationship> {
+        (0..n).map(|i| format!("folder:f{i}#viewer@user:u{i}").parse().unwrap())
+    }
+
+    #[test]
+    fn an_import_interrupted_by_a_crash_is_discarded_when_the_store_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(Timestamp::UNIX_EPOCH);
+        let store = RocksStore::open(dir.path(), config(&clock)).unwrap();
+        let kept: Relationship = "doc:d#viewer@user:kept".parse().unwrap();
+        let touch = |relationship: &Relationship| WriteTransaction {
+            updates: vec![Update {
+                operation: Operation::Touch,
+                relationship: relationship.clone(),
+            }],
+            ..WriteTransaction::default()
+        };
+        store.write(touch(&kept)).unwrap();
+
+        // What an import does before the crash: the marker, then several batches above the
+        // head; the head never moves.
+        {
+            let shared = store.shared();
+            let families = Families::of(shared).unwrap();
+            let view = View {
+                shared,
+                revision: Revision::new(1),
+                now: clock.now(),
+            };
+            mark(shared, &families, Revision::new(2)).unwrap();
+            let written = write_all(&view, &families, Revision::new(2), &mut imported(40_000));
+            assert_eq!(written.unwrap(), 40_000);
+        }
+        drop(store);
+
+        let store = RocksStore::open(dir.path(), config(&clock)).unwrap();
+        assert_eq!(store.head_revision(), Revision::new(1));
+        let other: Relationship = "doc:d#viewer@user:other".parse().unwrap();
+        assert_eq!(store.write(touch(&other)).unwrap(), Revision::new(2));
+        let everything = store
+            .snapshot(Revision::new(2))
+            .unwrap()
+            .read_filtered(&RelationshipFilter::default(), None, None)
+            .unwrap();
+        assert_eq!(everything, [kept, other.clone()]);
+        let changes = store.changes_after(Revision::new(1), 10).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].changes, [Change::Touch(other)]);
+        // Not even at a revision above the head.
+        let mut left_over = 0;
+        let view = View {
+            shared: store.shared(),
+            revision: Revision::new(u64::MAX),
+            now: clock.now(),
+        };
+        let mut iter = view.iterator(Index::Forward, Scope::Total).unwrap();
+        let _ = view
+            .scan(&mut iter, Index::Forward, &[], &[], &mut |_| {
+                left_over += 1;
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(left_over, 2, "nothing of the interrupted import is left");
+    }
 }

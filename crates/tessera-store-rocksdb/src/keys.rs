@@ -244,9 +244,9 @@ fn components_len(key: &[u8], n: usize) -> Option<usize> {
     let mut i = 0;
     while found < n {
         let at = i + key.get(i..)?.iter().position(|&b| b == ESCAPE)?;
-        match key.get(at + 1)? {
-            &TERMINATOR => found += 1,
-            &ESCAPED_ESCAPE => {}
+        match *key.get(at + 1)? {
+            TERMINATOR => found += 1,
+            ESCAPED_ESCAPE => {}
             _ => return None,
         }
         i = at + 2;

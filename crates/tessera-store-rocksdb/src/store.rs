@@ -257,6 +257,12 @@ impl RocksStore {
         gc::collect(&self.shared)
     }
 
+    /// The shared state, for the crate's own tests.
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     fn submit(&self, job: Job) -> Result<Committed, StoreError> {
         let stopped = || StoreError::Io("the commit thread has stopped".to_owned());
         let (reply, answer) = mpsc::sync_channel(1);
@@ -536,4 +542,88 @@ pub(crate) fn commit_time(shared: &Shared, revision: Revision) -> Result<Timesta
             ))
         })?;
     Ok(codec::decode_header(&value)?.committed_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Opens the raw database of a store in `dir`, to damage it.
+    fn raw(dir: &Path) -> DB {
+        DB::open_cf(&Options::default(), dir, keys::COLUMN_FAMILIES).unwrap()
+    }
+
+    fn open(dir: &Path) -> Result<RocksStore, StoreError> {
+        RocksStore::open(dir, RocksConfig::default())
+    }
+
+    #[test]
+    fn a_store_of_a_newer_format_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let db = raw(dir.path());
+        let mut newer = codec::encode_format();
+        *newer.last_mut().unwrap() += 1;
+        db.put_cf(
+            db.cf_handle(keys::CF_META).unwrap(),
+            keys::META_FORMAT,
+            newer,
+        )
+        .unwrap();
+        drop(db);
+        let err = open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "store data is corrupt or unreadable: the store in `{}`: the store has on-disk \
+                 format version 2, newer than the version 1 this build reads; run a newer tessera",
+                dir.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_store_without_its_format_marker_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let db = raw(dir.path());
+        db.delete_cf(db.cf_handle(keys::CF_META).unwrap(), keys::META_FORMAT)
+            .unwrap();
+        drop(db);
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with("the format marker is missing"), "{err}");
+    }
+
+    #[test]
+    fn a_rocksdb_database_that_is_not_a_tessera_store_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        let db = DB::open(&options, dir.path()).unwrap();
+        db.put(b"some", b"thing").unwrap();
+        drop(db);
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.ends_with("column family `meta` is missing"), "{err}");
+    }
+
+    #[test]
+    fn a_store_of_a_newer_format_with_more_column_families_still_reports_its_version() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let mut db = raw(dir.path());
+        db.create_cf("from_the_future", &Options::default())
+            .unwrap();
+        let mut newer = codec::encode_format();
+        *newer.last_mut().unwrap() += 1;
+        db.put_cf(
+            db.cf_handle(keys::CF_META).unwrap(),
+            keys::META_FORMAT,
+            newer,
+        )
+        .unwrap();
+        drop(db);
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("format version 2, newer"), "{err}");
+    }
 }

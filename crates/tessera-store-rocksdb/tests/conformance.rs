@@ -1,6 +1,11 @@
 //! The storage conformance suite, run against [`RocksStore`]: a fresh directory per store,
 //! and the reopening cases close and reopen the directory for real.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test: a failure is the test failing"
+)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
