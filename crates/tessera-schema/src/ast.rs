@@ -50,6 +50,8 @@ pub(crate) struct Use {
 pub(crate) struct Import {
     /// The path without its quotes.
     pub(crate) path: String,
+    /// The quoted path as written.
+    pub(crate) literal: Span,
     /// The whole statement.
     pub(crate) span: Span,
 }
@@ -165,26 +167,8 @@ pub(crate) enum Expr {
         tupleset: Name,
         steps: Vec<ArrowStep>,
     },
-    Nil(Span),
-    SelfSubject(Span),
-}
-
-impl Expr {
-    /// From the first to the last character of the expression (parentheses excluded).
-    pub(crate) fn span(&self) -> Span {
-        match self {
-            Expr::Operation { operands, .. } => match (operands.first(), operands.last()) {
-                (Some(first), Some(last)) => first.span().to(last.span()),
-                _ => Span::default(),
-            },
-            Expr::Name(name) => name.span,
-            Expr::Arrow { tupleset, steps } => match steps.last() {
-                Some(step) => tupleset.span.to(step.end),
-                None => tupleset.span,
-            },
-            Expr::Nil(span) | Expr::SelfSubject(span) => *span,
-        }
-    }
+    Nil,
+    SelfSubject,
 }
 
 /// How an arrow step was written.

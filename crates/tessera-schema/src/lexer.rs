@@ -330,11 +330,12 @@ impl<'a> Lexer<'a> {
             }
             None => {
                 let span = Span::new(self.pos, self.pos + open_len);
-                self.fail(
-                    span,
-                    "unterminated string".to_owned(),
-                    &format!("close the string with {terminator} on the same line"),
-                )
+                let help = if multiline {
+                    format!("close the string with `{terminator}`")
+                } else {
+                    format!("close the string with `{terminator}` on the same line")
+                };
+                self.fail(span, "unterminated string".to_owned(), &help)
             }
         }
     }

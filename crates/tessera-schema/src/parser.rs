@@ -174,16 +174,6 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// Consumes a statement end: `;`, a line end, or the end of the text (not consumed).
-    fn terminator(&mut self, help: &str) -> Parsed<()> {
-        if self.at_terminator() {
-            self.advance();
-            Ok(())
-        } else {
-            Err(self.expected("the end of the statement", help))
-        }
-    }
-
     fn enter(&mut self, span: Span) -> Parsed<()> {
         self.nesting += 1;
         if self.nesting > MAX_NESTING {
@@ -310,6 +300,7 @@ impl<'a> Parser<'a> {
         };
         Ok(Import {
             path: path.to_owned(),
+            literal: literal.span,
             span: keyword.span.to(literal.span),
         })
     }
@@ -553,11 +544,11 @@ impl<'a> Parser<'a> {
             self.expect(TokenKind::RightParen, "close the parenthesis with `)`")?;
             return Ok(inner);
         }
-        if let Some(span) = self.eat_keyword("nil") {
-            return Ok(Expr::Nil(span));
+        if self.eat_keyword("nil").is_some() {
+            return Ok(Expr::Nil);
         }
-        if let Some(span) = self.eat_keyword("self") {
-            return Ok(Expr::SelfSubject(span));
+        if self.eat_keyword("self").is_some() {
+            return Ok(Expr::SelfSubject);
         }
         if !self.at(TokenKind::Identifier) {
             return Err(self.expected("a relation, permission, `nil` or `(`", help));
@@ -741,8 +732,8 @@ mod tests {
                 }
                 text
             }
-            Expr::Nil(_) => "nil".to_owned(),
-            Expr::SelfSubject(_) => "self".to_owned(),
+            Expr::Nil => "nil".to_owned(),
+            Expr::SelfSubject => "self".to_owned(),
         }
     }
 

@@ -58,7 +58,7 @@ impl Compiler<'_> {
                     self.check_name(&step.target, NameKind::Relation);
                 }
             }
-            Expr::Nil(_) | Expr::SelfSubject(_) => {}
+            Expr::Nil | Expr::SelfSubject => {}
         }
     }
 }

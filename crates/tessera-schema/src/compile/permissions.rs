@@ -93,8 +93,8 @@ impl Compiler<'_> {
                     None => Rewrite::Nil,
                 }
             }
-            Expr::Nil(_) => Rewrite::Nil,
-            Expr::SelfSubject(_) => Rewrite::SelfSubject,
+            Expr::Nil => Rewrite::Nil,
+            Expr::SelfSubject => Rewrite::SelfSubject,
             Expr::Arrow { tupleset, steps } => match steps.as_slice() {
                 [step] => self.arrow(context, tupleset, step).unwrap_or(Rewrite::Nil),
                 _ => {
@@ -135,11 +135,8 @@ impl Compiler<'_> {
                     "`{}` is a permission, but the left side of an arrow must be a relation",
                     tupleset_name.text
                 ),
-                format!(
-                    "arrow over a relation instead, e.g. the relation `{}` is computed from \
-                     (in permission `{}`)",
-                    tupleset_name.text, context.permission
-                ),
+                "an arrow follows stored relationships, which only relations have: put a \
+                 relation on the left of the arrow",
             ));
             return None;
         }
@@ -330,11 +327,11 @@ impl Compiler<'_> {
             self.errors.push(Diagnostic::semantic(
                 span,
                 format!(
-                    "permissions {listed} of `{}` are aliases of each other in a cycle",
+                    "cycle in permission aliases of `{}`: {listed}",
                     definition.name
                 ),
-                "each of them is just another permission's name; one must name a relation or \
-                 compute an expression",
+                "each of these permissions is just the name of another one, in a loop; one \
+                 of them must name a relation or compute an expression",
             ));
         }
     }
