@@ -1,5 +1,6 @@
 //! The parsed, unchecked expression tree, with byte spans into the source.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 /// A parsed expression.
@@ -141,6 +142,57 @@ impl MacroKind {
             Self::ExistsOne => "exists_one",
             Self::Map => "map",
             Self::Filter => "filter",
+        }
+    }
+}
+
+impl Expr {
+    /// Collects the identifiers written in the expression the way SpiceDB counts parameter
+    /// use when it rejects unused parameters (`referencedParameters` in `pkg/caveats`): every
+    /// identifier counts, even one a comprehension variable shadows, except inside map
+    /// literal keys, which SpiceDB's walk skips.
+    pub(crate) fn mentions<'a>(&'a self, out: &mut BTreeSet<&'a str>) {
+        match &self.kind {
+            ExprKind::Literal(_) => {}
+            ExprKind::Ident(name) => {
+                out.insert(name);
+            }
+            ExprKind::Select { operand, .. }
+            | ExprKind::Has { operand, .. }
+            | ExprKind::Unary { operand, .. } => operand.mentions(out),
+            ExprKind::Index {
+                operand: lhs,
+                index: rhs,
+            }
+            | ExprKind::Binary { lhs, rhs, .. } => {
+                lhs.mentions(out);
+                rhs.mentions(out);
+            }
+            ExprKind::Call { target, args, .. } => {
+                target.iter().for_each(|target| target.mentions(out));
+                args.iter().for_each(|arg| arg.mentions(out));
+            }
+            ExprKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => {
+                [cond, then, otherwise]
+                    .into_iter()
+                    .for_each(|part| part.mentions(out));
+            }
+            ExprKind::List(items) => items.iter().for_each(|item| item.mentions(out)),
+            ExprKind::Map(entries) => entries.iter().for_each(|(_, value)| value.mentions(out)),
+            ExprKind::Comprehension {
+                range,
+                filter,
+                body,
+                ..
+            } => {
+                range.mentions(out);
+                filter.iter().for_each(|filter| filter.mentions(out));
+                body.mentions(out);
+            }
         }
     }
 }

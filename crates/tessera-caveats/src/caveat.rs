@@ -125,12 +125,15 @@ impl CompiledCaveat {
         }
         let ast = parse(expression, limits.max_depth).map_err(|diagnostic| vec![diagnostic])?;
         let checked = check(&ast, parameters)?;
-        let referenced = checked
-            .referenced
+        let mut mentioned = BTreeSet::new();
+        ast.mentions(&mut mentioned);
+        let referenced = parameters
             .iter()
-            .filter_map(|&index| parameters.get(index).map(|(name, _)| name.clone()))
-            .collect::<BTreeSet<String>>()
+            .map(|(name, _)| name)
+            .filter(|name| mentioned.contains(name.as_str()))
+            .collect::<BTreeSet<&String>>()
             .into_iter()
+            .cloned()
             .collect();
         // A literal pattern that does not compile stays out of the cache and fails at run time,
         // as in cel-go, where `matches` reports bad patterns when evaluated.
@@ -159,8 +162,10 @@ impl CompiledCaveat {
         &self.expression
     }
 
-    /// Names of the parameters the expression reads, sorted. SpiceDB rejects a schema whose
-    /// caveat declares a parameter that is not among these.
+    /// Names of the parameters the expression mentions, sorted. SpiceDB rejects a schema whose
+    /// caveat declares a parameter that is not among these; they are counted as SpiceDB
+    /// counts them, so a comprehension variable named like a parameter counts as a mention
+    /// and a map literal key does not.
     pub fn referenced_parameters(&self) -> &[String] {
         &self.referenced
     }

@@ -6,7 +6,6 @@
 //! and a `dyn` argument matches every overload. Errors are collected, not stopped at; a
 //! sub-expression that failed gets the type `error`, which silences follow-on errors.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -108,10 +107,9 @@ impl Type {
     }
 }
 
-/// What checking produces: the program, its type and the parameters it reads.
+/// What checking produces: the program and what it needs prepared.
 pub(crate) struct Checked {
     pub(crate) program: Node,
-    pub(crate) referenced: BTreeSet<usize>,
     /// Regular expressions written as literals, to compile once.
     pub(crate) literal_patterns: Vec<String>,
 }
@@ -129,7 +127,6 @@ pub(crate) fn check(
             .collect(),
         locals: Vec::new(),
         diagnostics: Vec::new(),
-        referenced: BTreeSet::new(),
         literal_patterns: Vec::new(),
     };
     let (program, result) = checker.check(expr);
@@ -147,7 +144,6 @@ pub(crate) fn check(
     }
     Ok(Checked {
         program,
-        referenced: checker.referenced,
         literal_patterns: checker.literal_patterns,
     })
 }
@@ -161,7 +157,6 @@ struct Checker<'a> {
     /// Comprehension variables in scope, innermost last.
     locals: Vec<(String, Type)>,
     diagnostics: Vec<CaveatDiagnostic>,
-    referenced: BTreeSet<usize>,
     literal_patterns: Vec<String>,
 }
 
@@ -331,7 +326,6 @@ impl Checker<'_> {
             .iter()
             .position(|(parameter, _)| parameter == name)
         {
-            self.referenced.insert(index);
             let ty = self
                 .parameter_types
                 .get(index)
@@ -855,17 +849,6 @@ mod tests {
                 check_text(text).err()
             );
         }
-    }
-
-    #[test]
-    fn referenced_parameters_exclude_shadowing_comprehension_variables() {
-        let checked = check_text("ls.exists(i, i == 'x') && mi.k > 0").unwrap();
-        let names: Vec<std::string::String> = checked
-            .referenced
-            .iter()
-            .map(|&i| params()[i].0.clone())
-            .collect();
-        assert_eq!(names, ["ls", "mi"]);
     }
 
     #[test]

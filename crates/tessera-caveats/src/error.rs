@@ -19,6 +19,14 @@ pub struct CaveatDiagnostic {
     pub help: Option<String>,
 }
 
+impl CaveatDiagnostic {
+    /// The same diagnostic with help text.
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
 impl fmt::Display for CaveatDiagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (at byte {})", self.message, self.offset)?;

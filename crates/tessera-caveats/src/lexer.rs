@@ -447,13 +447,6 @@ impl Lexer<'_> {
     }
 }
 
-impl CaveatDiagnostic {
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

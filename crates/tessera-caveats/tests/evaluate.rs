@@ -414,10 +414,17 @@ fn every_parameter_type_reads_its_json_form() {
 
 #[test]
 fn compiled_caveats_expose_their_parameters() {
-    let caveat = compile("y > 1 && ls.exists(i, i == s)");
+    let caveat = compile("y > 1 && ls.exists(v, v == s)");
     assert_eq!(caveat.referenced_parameters(), ["ls", "s", "y"]);
+    // Counted as SpiceDB counts them: a comprehension variable named like a parameter is a
+    // mention of it, a map literal key is not.
+    let caveat = compile("ls.exists(i, i == 'a') && {x: 1}.size() == 1");
+    assert_eq!(caveat.referenced_parameters(), ["i", "ls"]);
     assert_eq!(caveat.parameters().len(), PARAMETERS.len());
-    assert_eq!(caveat.expression(), "y > 1 && ls.exists(i, i == s)");
+    assert_eq!(
+        caveat.expression(),
+        "ls.exists(i, i == 'a') && {x: 1}.size() == 1"
+    );
 }
 
 #[test]
