@@ -131,24 +131,34 @@ pub(crate) fn difference(a: Timestamp, b: Timestamp) -> Option<i64> {
     i64::try_from(a.as_nanosecond() - b.as_nanosecond()).ok()
 }
 
-/// The time zone a `get*` accessor names: `UTC`, an IANA name or a fixed `+hh:mm` offset.
+/// The time zone a `get*` accessor names: `UTC`, an IANA name or a fixed `+hh:mm` offset
+/// (CEL's `FixedTZ`: a sign, two digits, a colon, two digits).
 fn time_zone(name: &str) -> Result<TimeZone, String> {
-    let fixed = name
-        .strip_prefix('+')
-        .map(|rest| (1, rest))
-        .or_else(|| name.strip_prefix('-').map(|rest| (-1, rest)));
-    if let Some((sign, rest)) = fixed {
-        let parts = rest
-            .split_once(':')
-            .and_then(|(h, m)| Some((h.parse::<i32>().ok()?, m.parse::<i32>().ok()?)));
-        if let Some((hours, minutes)) = parts {
-            if let Ok(offset) = Offset::from_seconds(sign * (hours * 3600 + minutes * 60)) {
-                return Ok(TimeZone::fixed(offset));
+    let sign = match name.as_bytes().first() {
+        Some(b'+') => Some(1),
+        Some(b'-') => Some(-1),
+        _ => None,
+    };
+    if let Some(sign) = sign {
+        let digits = |range: std::ops::Range<usize>| {
+            name.get(range)
+                .filter(|part| part.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|part| part.parse::<i32>().ok())
+        };
+        let offset = match (
+            name.len(),
+            name.as_bytes().get(3),
+            digits(1..3),
+            digits(4..6),
+        ) {
+            (6, Some(b':'), Some(hours), Some(minutes)) => {
+                Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
             }
-        }
-        return Err(format!(
-            "invalid time zone offset `{name}`; expected `+hh:mm` or `-hh:mm`"
-        ));
+            _ => None,
+        };
+        return offset.map(TimeZone::fixed).ok_or_else(|| {
+            format!("invalid time zone offset `{name}`; expected `+hh:mm` or `-hh:mm`")
+        });
     }
     if name == "UTC" {
         return Ok(TimeZone::UTC);
@@ -288,7 +298,20 @@ mod tests {
         assert_eq!(part(TimePart::Hours, Some("+05:30")), 6);
         assert_eq!(part(TimePart::Hours, Some("UTC")), 0);
         assert!(timestamp_part(ts, TimePart::Hours, Some("Mars/Base")).is_err());
-        assert!(timestamp_part(ts, TimePart::Hours, Some("+5")).is_err());
+        for bad in [
+            "+5",
+            "+05",
+            "+05:3",
+            "+0a:00",
+            "+999999999:00",
+            "-99:99x",
+            "+",
+        ] {
+            assert!(
+                timestamp_part(ts, TimePart::Hours, Some(bad)).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -286,8 +286,64 @@ fn check_never_panics(expression: &str) {
     }
 }
 
+/// JSON of any shape, with strings that parse as the special parameter types now and then.
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let special = [
+        "1h",
+        "-1.5s",
+        "2024-01-01T00:00:00Z",
+        "10.0.0.1",
+        "::ffff:1.2.3.4",
+        "aGk=",
+        "-5",
+        "1e3",
+        "NaN",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "\\PC{0,12}".prop_map(Value::from),
+        prop::sample::select(special.to_vec()).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z]{1,2}", inner, 0..4)
+                .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+        ]
+    })
+}
+
+/// Expressions that touch every parameter in many ways.
+const PROBES: &[&str] = &[
+    "x + 1 > 0 || y * 2 == 4 || d / 2.0 < 1.0 || s.matches('a+') || size(li) > 1 || 'a' in ls",
+    "has(m.a) && m.a == a || m.b.c[0] == true || ts + dur > ts || ip.in_cidr('10.0.0.0/8')",
+    "li.all(v, v % 2 == 0) || ls.exists_one(v, v.startsWith('a')) || m.isSubtreeOf(m)",
+    "a.size() == 1 || a[0] == null || a.x.y == 1 || int(a) == 1 || string(a) == 'x'",
+    "li.map(v, v * x).filter(v, v > y).size() == 0 && ts.getHours('+01:00') >= 0",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_context_values_never_panic(
+        values in prop::collection::vec(proptest::option::of(arbitrary_json()), 11),
+    ) {
+        let names = parameters();
+        let context: serde_json::Map<String, Value> = names
+            .iter()
+            .zip(values)
+            .filter_map(|((name, _), value)| value.map(|value| (name.clone(), value)))
+            .collect();
+        for probe in PROBES {
+            let caveat = CompiledCaveat::compile(&names, probe).unwrap();
+            let _outcome = caveat.evaluate(&context);
+        }
+    }
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,80}") {
