@@ -10,7 +10,9 @@
 //!
 //! Evaluation is three-valued, like cel-go's partial evaluation that SpiceDB relies on: a
 //! parameter absent from the context is *unknown*, and the outcome is
-//! [`CaveatOutcome::Partial`] only when the result depends on it.
+//! [`CaveatOutcome::Partial`] only when the result depends on it. The missing list is a
+//! superset of SpiceDB's: where cel-go reports only the first unknown argument of an
+//! operation (`a + b > 0` without either: `a`), this crate reports all of them (`a`, `b`).
 //!
 //! ```
 //! use tessera_caveats::{CaveatOutcome, CaveatType, CompiledCaveat};
