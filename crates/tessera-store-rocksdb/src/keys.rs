@@ -9,7 +9,7 @@
 //! | [`CF_REVERSE`] | subject type, subject id, subject relation, resource type, relation, resource id, `!revision` | reverse lookups |
 //! | [`CF_CHANGELOG`] | revision, chunk | Watch, cache invalidation, commit times |
 //! | [`CF_SCHEMA`] | revision | the schema in force at a revision |
-//! | [`CF_META`] | a name (`META_*`) | format version, head, oldest revision, import marker |
+//! | [`CF_META`] | a name (`META_*`) | format version, datastore id, head, oldest revision, import marker |
 //!
 //! The six string components before the revision form the relationship's *tuple*. Strings are
 //! escaped and terminated (`00` becomes `00 FF`, the end is `00 01`), so byte order is the
@@ -47,6 +47,8 @@ pub(crate) const META_HEAD: &[u8] = b"head";
 pub(crate) const META_OLDEST: &[u8] = b"oldest";
 /// Present while a bulk import writes above the head; holds the import's revision.
 pub(crate) const META_IMPORT: &[u8] = b"import";
+/// The store's random identity (UTF-8), written at creation and never changed.
+pub(crate) const META_DATASTORE_ID: &[u8] = b"datastore_id";
 
 /// The chunk of a changelog revision that holds its header; changes follow in chunks 1, 2, …
 pub(crate) const CHANGELOG_HEADER_CHUNK: u32 = 0;

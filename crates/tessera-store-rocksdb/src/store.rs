@@ -34,6 +34,8 @@ use crate::read::{RocksSnapshot, View};
 /// State shared by the store handle, its snapshots, the committer and the collector.
 pub(crate) struct Shared {
     pub(crate) db: DB,
+    /// Fixed at creation and persisted, so tokens stay valid across restarts.
+    datastore_id: String,
     pub(crate) dir: PathBuf,
     pub(crate) config: RocksConfig,
     /// INVARIANT: only moves forward, and only after everything up to it is durable.
@@ -197,6 +199,7 @@ impl RocksStore {
         let state = load_or_initialize(&db, &dir, now)?;
         let shared = Arc::new(Shared {
             db,
+            datastore_id: state.datastore_id,
             dir,
             config,
             head: AtomicU64::new(state.head.get()),
@@ -296,6 +299,7 @@ impl fmt::Debug for RocksStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RocksStore")
             .field("dir", &self.shared.dir)
+            .field("datastore_id", &self.shared.datastore_id)
             .field("head", &self.shared.head())
             .field("oldest", &self.shared.oldest())
             .finish_non_exhaustive()
@@ -303,6 +307,10 @@ impl fmt::Debug for RocksStore {
 }
 
 impl Datastore for RocksStore {
+    fn datastore_id(&self) -> &str {
+        &self.shared.datastore_id
+    }
+
     fn head_revision(&self) -> Revision {
         self.shared.head()
     }
@@ -454,6 +462,7 @@ fn column_family_options(name: &str, cache: &Cache, config: &RocksConfig) -> Opt
 
 /// What opening learns from the meta column family.
 struct OpenState {
+    datastore_id: String,
     head: Revision,
     oldest: Revision,
     import_pending: bool,
@@ -498,7 +507,19 @@ fn load_or_initialize(db: &DB, dir: &Path, now: Timestamp) -> Result<OpenState, 
             .map(Revision::new)
             .map_err(in_dir)
     };
+    let datastore_id = match get(keys::META_DATASTORE_ID)? {
+        Some(id) => String::from_utf8(id)
+            .map_err(|_| in_dir(StoreError::Corrupt("the datastore id is not UTF-8".into())))?,
+        // Stores created before ids existed get one now, once.
+        None => {
+            let id = tessera_store::new_datastore_id();
+            db.put_cf_opt(meta, keys::META_DATASTORE_ID, &id, &batch::durable())
+                .map_err(storage)?;
+            id
+        }
+    };
     Ok(OpenState {
+        datastore_id,
         head: revision(keys::META_HEAD, "head revision")?,
         oldest: revision(keys::META_OLDEST, "oldest revision")?,
         import_pending: get(keys::META_IMPORT)?.is_some(),
@@ -512,6 +533,11 @@ fn initialize(db: &DB, meta: &ColumnFamily, now: Timestamp) -> Result<(), StoreE
         .ok_or_else(|| StoreError::Corrupt("column family `changelog` is missing".into()))?;
     let mut batch = WriteBatch::default();
     batch.put_cf(meta, keys::META_FORMAT, codec::encode_format());
+    batch.put_cf(
+        meta,
+        keys::META_DATASTORE_ID,
+        tessera_store::new_datastore_id(),
+    );
     batch.put_cf(meta, keys::META_HEAD, codec::encode_u64(0));
     batch.put_cf(meta, keys::META_OLDEST, codec::encode_u64(0));
     // INVARIANT: every revision from the oldest to the head has a changelog header; revision
@@ -555,6 +581,14 @@ mod tests {
 
     fn open(dir: &Path) -> Result<RocksStore, StoreError> {
         RocksStore::open(dir, RocksConfig::default())
+    }
+
+    #[test]
+    fn the_datastore_id_is_random_per_store_and_survives_reopening() {
+        let (dir, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let id = open(dir.path()).unwrap().datastore_id().to_owned();
+        assert_eq!(open(dir.path()).unwrap().datastore_id(), id);
+        assert_ne!(open(other.path()).unwrap().datastore_id(), id);
     }
 
     #[test]

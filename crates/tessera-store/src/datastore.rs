@@ -14,6 +14,10 @@ use crate::write::{
 /// A relationship store with history: writes commit at new revisions, reads go through
 /// snapshots pinned at a revision.
 pub trait Datastore: Send + Sync + fmt::Debug {
+    /// This store's identity, fixed when it was created (and kept across restarts by
+    /// persistent backends); tokens carry it so a token from another store is recognised.
+    fn datastore_id(&self) -> &str;
+
     /// The newest committed revision.
     fn head_revision(&self) -> Revision;
 

@@ -37,6 +37,7 @@ type SubjectIndexKey = (String, Option<String>, String, String, String);
 /// data, the changelog before them and relationships that have expired. A [`Snapshot`] taken
 /// before a collection keeps reading exactly: collection spares what live snapshots can see.
 pub struct MemStore {
+    datastore_id: String,
     shared: Arc<Shared>,
     clock: Arc<dyn Clock>,
     gc_window: GcWindow,
@@ -109,6 +110,7 @@ impl MemStore {
             collected_before: Revision::ZERO,
         };
         Self {
+            datastore_id: crate::id::new_datastore_id(),
             shared: Arc::new(Shared {
                 state: RwLock::new(state),
                 pins: Mutex::new(Pins::default()),
@@ -201,6 +203,7 @@ impl Default for MemStore {
 impl fmt::Debug for MemStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemStore")
+            .field("datastore_id", &self.datastore_id)
             .field("head", &*self.head.borrow())
             .field("gc_window", &self.gc_window)
             .finish_non_exhaustive()
@@ -208,6 +211,10 @@ impl fmt::Debug for MemStore {
 }
 
 impl Datastore for MemStore {
+    fn datastore_id(&self) -> &str {
+        &self.datastore_id
+    }
+
     fn head_revision(&self) -> Revision {
         self.shared.state.read().head()
     }
