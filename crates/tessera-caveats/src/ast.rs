@@ -17,20 +17,22 @@ pub(crate) struct Expr {
 pub(crate) enum ExprKind {
     Literal(Literal),
     Ident(String),
-    /// `operand.field`
+    /// `operand.field`, or `operand.?field` when `optional`.
     Select {
         operand: Box<Expr>,
         field: String,
+        optional: bool,
     },
     /// `has(operand.field)`
     Has {
         operand: Box<Expr>,
         field: String,
     },
-    /// `operand[index]`
+    /// `operand[index]`, or `operand[?index]` when `optional`.
     Index {
         operand: Box<Expr>,
         index: Box<Expr>,
+        optional: bool,
     },
     /// `function(args)` or, with a target, `target.function(args)`.
     Call {
@@ -54,8 +56,10 @@ pub(crate) enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
-    List(Vec<Expr>),
-    Map(Vec<(Expr, Expr)>),
+    /// Elements, each with whether it was written `?element` (kept only if present).
+    List(Vec<(Expr, bool)>),
+    /// Entries, each with whether it was written `?key: value` (kept only if present).
+    Map(Vec<(Expr, Expr, bool)>),
     /// `range.all(var, body)` and the other comprehension macros; `filter` is the predicate of
     /// the three-argument `map(var, filter, body)`.
     Comprehension {
@@ -132,6 +136,8 @@ pub(crate) enum MacroKind {
     ExistsOne,
     Map,
     Filter,
+    /// `optional.optMap(var, body)`: the body applied to the optional's value, if any.
+    OptMap,
 }
 
 impl MacroKind {
@@ -142,6 +148,7 @@ impl MacroKind {
             Self::ExistsOne => "exists_one",
             Self::Map => "map",
             Self::Filter => "filter",
+            Self::OptMap => "optMap",
         }
     }
 }
@@ -163,6 +170,7 @@ impl Expr {
             ExprKind::Index {
                 operand: lhs,
                 index: rhs,
+                ..
             }
             | ExprKind::Binary { lhs, rhs, .. } => {
                 lhs.mentions(out);
@@ -181,8 +189,8 @@ impl Expr {
                     .into_iter()
                     .for_each(|part| part.mentions(out));
             }
-            ExprKind::List(items) => items.iter().for_each(|item| item.mentions(out)),
-            ExprKind::Map(entries) => entries.iter().for_each(|(_, value)| value.mentions(out)),
+            ExprKind::List(items) => items.iter().for_each(|(item, _)| item.mentions(out)),
+            ExprKind::Map(entries) => entries.iter().for_each(|(_, value, _)| value.mentions(out)),
             ExprKind::Comprehension {
                 range,
                 filter,

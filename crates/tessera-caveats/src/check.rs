@@ -34,6 +34,7 @@ pub(crate) enum Type {
     IpAddress,
     List(Box<Type>),
     Map(Box<Type>, Box<Type>),
+    Optional(Box<Type>),
 }
 
 impl fmt::Display for Type {
@@ -53,6 +54,7 @@ impl fmt::Display for Type {
             Type::IpAddress => "ipaddress",
             Type::List(element) => return write!(f, "list({element})"),
             Type::Map(key, value) => return write!(f, "map({key}, {value})"),
+            Type::Optional(inner) => return write!(f, "optional_type({inner})"),
         };
         f.write_str(name)
     }
@@ -83,11 +85,31 @@ impl Type {
         matches!(self, Type::Dyn | Type::Error)
     }
 
+    /// The type an optional holds: `T` for `optional_type(T)`, open for `dyn` and `error`.
+    fn optional_content(&self) -> Option<Type> {
+        match self {
+            Type::Optional(inner) => Some((**inner).clone()),
+            Type::Dyn | Type::Error => Some(self.clone()),
+            _ => None,
+        }
+    }
+
+    /// `optional_type(self)`, except that `error` stays `error`.
+    fn into_optional(self) -> Type {
+        if self == Type::Error {
+            self
+        } else {
+            Type::Optional(Box::new(self))
+        }
+    }
+
     /// Whether a value of one type may stand where the other is expected; `dyn` matches all.
     fn compatible(&self, other: &Type) -> bool {
         match (self, other) {
             (a, b) if a.is_unknown() || b.is_unknown() => true,
-            (Type::List(a), Type::List(b)) => a.compatible(b),
+            (Type::List(a), Type::List(b)) | (Type::Optional(a), Type::Optional(b)) => {
+                a.compatible(b)
+            }
             (Type::Map(ka, va), Type::Map(kb, vb)) => ka.compatible(kb) && va.compatible(vb),
             (a, b) => a == b,
         }
@@ -99,6 +121,7 @@ impl Type {
             (Type::Error, _) | (_, Type::Error) => Type::Error,
             (a, b) if a == b => a.clone(),
             (Type::List(a), Type::List(b)) => Type::List(Box::new(a.join(b))),
+            (Type::Optional(a), Type::Optional(b)) => Type::Optional(Box::new(a.join(b))),
             (Type::Map(ka, va), Type::Map(kb, vb)) => {
                 Type::Map(Box::new(ka.join(kb)), Box::new(va.join(vb)))
             }
@@ -198,7 +221,11 @@ impl Checker<'_> {
                 (node(NodeKind::Constant(value), span), ty)
             }
             ExprKind::Ident(name) => self.identifier(name, span),
-            ExprKind::Select { operand, field } => self.select(operand, field, span),
+            ExprKind::Select {
+                operand,
+                field,
+                optional,
+            } => self.select(operand, field, *optional, span),
             ExprKind::Has { operand, field } => {
                 let (operand, ty) = self.check(operand);
                 let result = match ty {
@@ -219,7 +246,11 @@ impl Checker<'_> {
                     result,
                 )
             }
-            ExprKind::Index { operand, index } => self.index(operand, index, span),
+            ExprKind::Index {
+                operand,
+                index,
+                optional,
+            } => self.index(operand, index, *optional, span),
             ExprKind::Call {
                 target,
                 function,
@@ -291,10 +322,13 @@ impl Checker<'_> {
             ExprKind::List(items) => {
                 let mut element = None;
                 let mut nodes = Vec::with_capacity(items.len());
-                for item in items {
-                    let (item, ty) = self.check(item);
+                for (item, optional) in items {
+                    let (node, mut ty) = self.check(item);
+                    if *optional {
+                        ty = self.optional_entry(ty, &item.span);
+                    }
                     element = Some(element.map_or(ty.clone(), |e: Type| e.join(&ty)));
-                    nodes.push(item);
+                    nodes.push((node, *optional));
                 }
                 let element = element.unwrap_or(Type::Dyn);
                 (
@@ -347,9 +381,20 @@ impl Checker<'_> {
         (node(NodeKind::Constant(Value::Null), span), ty)
     }
 
-    fn select(&mut self, operand: &Expr, field: &str, span: &Range<usize>) -> (Node, Type) {
+    fn select(
+        &mut self,
+        operand: &Expr,
+        field: &str,
+        optional: bool,
+        span: &Range<usize>,
+    ) -> (Node, Type) {
         let (operand, ty) = self.check(operand);
-        let result = match ty {
+        // Selecting from an optional is optional too: `o.?a.b` means `o.?a.?b`.
+        let (container, optional_result) = match ty {
+            Type::Optional(inner) => (*inner, true),
+            other => (other, optional),
+        };
+        let result = match container {
             Type::Map(key, value) if key.compatible(&Type::String) => *value,
             Type::Dyn => Type::Dyn,
             Type::Error => Type::Error,
@@ -360,22 +405,33 @@ impl Checker<'_> {
                     .then(|| "index the map instead, e.g. `m[1]`".to_owned()),
             ),
         };
-        (
-            node(
-                NodeKind::Select {
-                    operand: Box::new(operand),
-                    field: Arc::from(field),
-                },
-                span,
-            ),
-            result,
-        )
+        let kind = NodeKind::Select {
+            operand: Box::new(operand),
+            field: Arc::from(field),
+            optional,
+        };
+        let result = if optional_result {
+            result.into_optional()
+        } else {
+            result
+        };
+        (node(kind, span), result)
     }
 
-    fn index(&mut self, operand: &Expr, index: &Expr, span: &Range<usize>) -> (Node, Type) {
+    fn index(
+        &mut self,
+        operand: &Expr,
+        index: &Expr,
+        optional: bool,
+        span: &Range<usize>,
+    ) -> (Node, Type) {
         let (operand, operand_type) = self.check(operand);
         let (index, index_type) = self.check(index);
-        let result = match (operand_type, index_type) {
+        let (container, optional_result) = match operand_type {
+            Type::Optional(inner) => (*inner, true),
+            other => (other, optional),
+        };
+        let result = match (container, index_type) {
             (Type::Error, _) | (_, Type::Error) => Type::Error,
             (Type::List(element), key) if key.compatible(&Type::Int) => *element,
             (Type::Map(key, value), index) if key.compatible(&index) => *value,
@@ -386,25 +442,41 @@ impl Checker<'_> {
                 None,
             ),
         };
-        (
-            node(
-                NodeKind::Index {
-                    operand: Box::new(operand),
-                    index: Box::new(index),
-                },
-                span,
-            ),
-            result,
-        )
+        let kind = NodeKind::Index {
+            operand: Box::new(operand),
+            index: Box::new(index),
+            optional,
+        };
+        let result = if optional_result {
+            result.into_optional()
+        } else {
+            result
+        };
+        (node(kind, span), result)
     }
 
-    fn map_literal(&mut self, entries: &[(Expr, Expr)], span: &Range<usize>) -> (Node, Type) {
+    /// The element type of a `?element` list entry or `?key: value` map entry, which must be
+    /// an optional.
+    fn optional_entry(&mut self, ty: Type, span: &Range<usize>) -> Type {
+        ty.optional_content().unwrap_or_else(|| {
+            self.report(
+                format!("an optional entry needs an optional value, found `{ty}`"),
+                span,
+                Some("wrap it in `optional.of(...)` or drop the `?`".to_owned()),
+            )
+        })
+    }
+
+    fn map_literal(&mut self, entries: &[(Expr, Expr, bool)], span: &Range<usize>) -> (Node, Type) {
         let mut key_type: Option<Type> = None;
         let mut value_type: Option<Type> = None;
         let mut nodes = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
+        for (key, value, optional) in entries {
             let (key_node, kt) = self.check(key);
-            let (value_node, vt) = self.check(value);
+            let (value_node, mut vt) = self.check(value);
+            if *optional {
+                vt = self.optional_entry(vt, &value.span);
+            }
             if !matches!(
                 kt,
                 Type::Bool | Type::Int | Type::Uint | Type::String | Type::Dyn | Type::Error
@@ -417,7 +489,7 @@ impl Checker<'_> {
             }
             key_type = Some(key_type.map_or(kt.clone(), |k| k.join(&kt)));
             value_type = Some(value_type.map_or(vt.clone(), |v| v.join(&vt)));
-            nodes.push((key_node, value_node));
+            nodes.push((key_node, value_node, *optional));
         }
         let ty = Type::Map(
             Box::new(key_type.unwrap_or(Type::Dyn)),
@@ -436,12 +508,18 @@ impl Checker<'_> {
         span: &Range<usize>,
     ) -> (Node, Type) {
         let (range, range_type) = self.check(range);
-        let var_type = match &range_type {
-            Type::List(element) => (**element).clone(),
-            Type::Map(key, _) => (**key).clone(),
-            Type::Dyn => Type::Dyn,
-            Type::Error => Type::Error,
-            other => self.report(
+        let var_type = match (&range_type, kind) {
+            (Type::Optional(inner), MacroKind::OptMap) => (**inner).clone(),
+            (Type::List(element), _) if kind != MacroKind::OptMap => (**element).clone(),
+            (Type::Map(key, _), _) if kind != MacroKind::OptMap => (**key).clone(),
+            (Type::Dyn, _) => Type::Dyn,
+            (Type::Error, _) => Type::Error,
+            (other, MacroKind::OptMap) => self.report(
+                format!("`optMap` needs an optional, found `{other}`"),
+                &range.span,
+                None,
+            ),
+            (other, _) => self.report(
                 format!("`{}` needs a list or a map, found `{other}`", kind.name()),
                 &range.span,
                 None,
@@ -461,6 +539,7 @@ impl Checker<'_> {
                 Type::Bool
             }
             MacroKind::Map => Type::List(Box::new(body_type)),
+            MacroKind::OptMap => body_type.into_optional(),
             MacroKind::Filter => {
                 self.expect_bool(&body_type, kind, &body.span);
                 Type::List(Box::new(var_type))
@@ -677,12 +756,28 @@ impl Checker<'_> {
         args: &[Expr],
         span: &Range<usize>,
     ) -> (Node, Type) {
+        // `optional.of(x)` is a function of the `optional` namespace, unless a parameter or a
+        // comprehension variable is named `optional`.
+        let namespaced = target
+            .is_some_and(|t| matches!(&t.kind, ExprKind::Ident(n) if n == "optional"))
+            && !self.is_bound("optional");
+        let target = if namespaced { None } else { target };
         let mut nodes = Vec::with_capacity(args.len() + 1);
         let mut types = Vec::with_capacity(args.len() + 1);
         for expr in target.into_iter().chain(args) {
             let (node, ty) = self.check(expr);
             nodes.push(node);
             types.push(ty);
+        }
+        let optional_method =
+            target.is_some() && ["value", "hasValue", "or", "orValue"].contains(&name);
+        if namespaced || optional_method {
+            let qualified = if namespaced {
+                format!("optional.{name}")
+            } else {
+                name.to_owned()
+            };
+            return self.optional_call(&qualified, nodes, &types, name_span, span);
         }
         let Some((function, overloads)) = signatures(name, target.is_some()) else {
             let help = match (name, target.is_some()) {
@@ -715,6 +810,84 @@ impl Checker<'_> {
             ),
             result,
         )
+    }
+
+    fn is_bound(&self, name: &str) -> bool {
+        self.locals.iter().any(|(local, _)| local == name)
+            || self
+                .parameters
+                .iter()
+                .any(|(parameter, _)| parameter == name)
+    }
+
+    /// The optional library (cel-go's `OptionalTypes`, which SpiceDB enables), whose result
+    /// types follow their arguments' types.
+    fn optional_call(
+        &mut self,
+        name: &str,
+        nodes: Vec<Node>,
+        types: &[Type],
+        name_span: &Range<usize>,
+        span: &Range<usize>,
+    ) -> (Node, Type) {
+        let call = |function, args| NodeKind::Call { function, args };
+        let content = types.first().and_then(Type::optional_content);
+        let mut args = nodes.into_iter();
+        let (kind, result) = match (name, types, content) {
+            ("optional.of", [ty], _) => (
+                call(Function::OptionalOf, args.collect()),
+                ty.clone().into_optional(),
+            ),
+            ("optional.ofNonZeroValue", [ty], _) => (
+                call(Function::OptionalOfNonZeroValue, args.collect()),
+                ty.clone().into_optional(),
+            ),
+            ("optional.none", [], _) => (
+                call(Function::OptionalNone, Vec::new()),
+                Type::Dyn.into_optional(),
+            ),
+            ("value", [_], Some(content)) => {
+                (call(Function::OptionalValue, args.collect()), content)
+            }
+            ("hasValue", [_], Some(_)) => {
+                (call(Function::OptionalHasValue, args.collect()), Type::Bool)
+            }
+            ("or", [_, other], Some(content))
+                if other.compatible(&content.clone().into_optional()) =>
+            {
+                let (Some(lhs), Some(rhs)) = (args.next(), args.next()) else {
+                    return (node(NodeKind::Constant(Value::Null), span), Type::Error);
+                };
+                let result = content.into_optional().join(other);
+                (NodeKind::OptionalOr(Box::new(lhs), Box::new(rhs)), result)
+            }
+            ("orValue", [_, other], Some(content)) if other.compatible(&content) => {
+                let (Some(lhs), Some(rhs)) = (args.next(), args.next()) else {
+                    return (node(NodeKind::Constant(Value::Null), span), Type::Error);
+                };
+                (
+                    NodeKind::OptionalOrValue(Box::new(lhs), Box::new(rhs)),
+                    content.join(other),
+                )
+            }
+            ("optional.of" | "optional.ofNonZeroValue" | "optional.none", ..) => {
+                let ty = self.resolve(name, types, &[], span, false);
+                return (node(NodeKind::Constant(Value::Null), span), ty);
+            }
+            (qualified, ..) if qualified.starts_with("optional.") => {
+                let ty = self.report(
+                    format!("undeclared reference to `{qualified}`"),
+                    name_span,
+                    None,
+                );
+                return (node(NodeKind::Constant(Value::Null), span), ty);
+            }
+            _ => {
+                let ty = self.resolve(name, types, &[], span, true);
+                return (node(NodeKind::Constant(Value::Null), span), ty);
+            }
+        };
+        (node(kind, span), result)
     }
 }
 

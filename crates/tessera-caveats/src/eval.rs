@@ -201,32 +201,29 @@ impl Evaluator<'_> {
                 .get(*level)
                 .cloned()
                 .ok_or_else(|| fail("internal error: unbound comprehension variable", span)),
-            NodeKind::Select { operand, field } => match self.eval(operand)? {
-                Value::Map(map) => lookup(&map, &Value::String(field.clone()))
-                    .cloned()
-                    .ok_or_else(|| fail(format!("no such key: `{field}`"), span)),
-                other => Err(fail(
-                    format!(
-                        "type `{}` does not support field selection",
-                        other.type_name()
-                    ),
-                    span,
-                )),
-            },
+            NodeKind::Select {
+                operand,
+                field,
+                optional,
+            } => select_value(&self.eval(operand)?, field, *optional, span),
             NodeKind::Has { operand, field } => match self.eval(operand)? {
                 Value::Map(map) => Ok(Value::Bool(
                     lookup(&map, &Value::String(field.clone())).is_some(),
                 )),
                 other => Err(no_overload("`has()`", &other, span)),
             },
-            NodeKind::Index { operand, index } => {
+            NodeKind::Index {
+                operand,
+                index,
+                optional,
+            } => {
                 let mut values = self
                     .eval_strict([operand.as_ref(), index.as_ref()])?
                     .into_iter();
                 let (Some(container), Some(key)) = (values.next(), values.next()) else {
                     return Err(fail("internal error: index arity", span));
                 };
-                index_value(&container, &key, span)
+                index_value(&container, &key, *optional, span)
             }
             NodeKind::Call { function, args } => {
                 let values = self.eval_strict(args)?;
@@ -255,11 +252,27 @@ impl Evaluator<'_> {
                 other => Err(no_overload("`? :`", &other, span)),
             },
             NodeKind::List(items) => {
-                let values = self.eval_strict(items)?;
+                let values = self.eval_strict(items.iter().map(|(item, _)| item))?;
                 self.charge(units(values.len()))?;
-                Ok(Value::List(values.into()))
+                let mut elements = Vec::with_capacity(values.len());
+                for (value, (_, optional)) in values.into_iter().zip(items) {
+                    if let Some(value) = entry(value, *optional, span)? {
+                        elements.push(value);
+                    }
+                }
+                Ok(Value::List(elements.into()))
             }
             NodeKind::Map(entries) => self.map_literal(entries, span),
+            NodeKind::OptionalOr(lhs, rhs) => match self.eval(lhs)? {
+                Value::Optional(None) => self.eval(rhs),
+                present @ Value::Optional(Some(_)) => Ok(present),
+                other => Err(no_overload("`or`", &other, span)),
+            },
+            NodeKind::OptionalOrValue(lhs, rhs) => match self.eval(lhs)? {
+                Value::Optional(None) => self.eval(rhs),
+                Value::Optional(Some(value)) => Ok((*value).clone()),
+                other => Err(no_overload("`orValue`", &other, span)),
+            },
             NodeKind::Comprehension {
                 kind,
                 range,
@@ -305,14 +318,20 @@ impl Evaluator<'_> {
 
     fn map_literal(
         &mut self,
-        entries: &[(Node, Node)],
+        entries: &[(Node, Node, bool)],
         span: &Range<usize>,
     ) -> Result<Value, Flow> {
-        let values = self.eval_strict(entries.iter().flat_map(|(key, value)| [key, value]))?;
+        let values = self.eval_strict(entries.iter().flat_map(|(key, value, _)| [key, value]))?;
         self.charge(units(entries.len()))?;
         let mut map = BTreeMap::new();
         let mut pairs = values.into_iter();
-        while let (Some(key), Some(value)) = (pairs.next(), pairs.next()) {
+        let mut optional = entries.iter().map(|(_, _, optional)| *optional);
+        while let (Some(key), Some(value), Some(optional)) =
+            (pairs.next(), pairs.next(), optional.next())
+        {
+            let Some(value) = entry(value, optional, span)? else {
+                continue;
+            };
             let key = MapKey::from_value(&key).ok_or_else(|| {
                 fail(
                     format!("unsupported map key type `{}`", key.type_name()),
@@ -346,10 +365,18 @@ impl Evaluator<'_> {
         body: &Node,
         span: &Range<usize>,
     ) -> Result<Value, Flow> {
-        let items: Vec<Value> = match self.eval(range)? {
-            Value::List(items) => items.to_vec(),
-            Value::Map(map) => map.keys().map(MapKey::to_value).collect(),
-            other => return Err(no_overload(&format!("`{}`", kind.name()), &other, span)),
+        let items: Vec<Value> = match (kind, self.eval(range)?) {
+            (MacroKind::OptMap, Value::Optional(content)) => {
+                let Some(content) = content else {
+                    return Ok(Value::Optional(None));
+                };
+                let mapped = self.eval_bound((*content).clone(), body)?;
+                return Ok(Value::Optional(Some(Arc::new(mapped))));
+            }
+            (MacroKind::OptMap, other) => return Err(no_overload("`optMap`", &other, span)),
+            (_, Value::List(items)) => items.to_vec(),
+            (_, Value::Map(map)) => map.keys().map(MapKey::to_value).collect(),
+            (_, other) => return Err(no_overload(&format!("`{}`", kind.name()), &other, span)),
         };
         match kind {
             MacroKind::All | MacroKind::Exists => {
@@ -377,6 +404,7 @@ impl Evaluator<'_> {
                 strict.finish()?;
                 Ok(Value::Bool(matched == 1))
             }
+            MacroKind::OptMap => Err(fail("internal error: `optMap` over a list", span)),
             MacroKind::Map | MacroKind::Filter => {
                 let mut strict = Strict::default();
                 let mut out = Vec::new();
@@ -435,8 +463,63 @@ fn describe_key(key: &MapKey) -> String {
     }
 }
 
-fn index_value(container: &Value, key: &Value, span: &Range<usize>) -> Result<Value, Flow> {
+/// What `a.f`, `a[k]` (or `a.?f`, `a[?k]`) yield given what was `found`: an optional access
+/// wraps it (`optional.none()` when absent), a plain one requires it.
+fn accessed(
+    found: Option<&Value>,
+    optional: bool,
+    missing: impl FnOnce() -> Flow,
+) -> Result<Value, Flow> {
+    match (found, optional) {
+        (Some(value), true) => Ok(Value::Optional(Some(Arc::new(value.clone())))),
+        (Some(value), false) => Ok(value.clone()),
+        (None, true) => Ok(Value::Optional(None)),
+        (None, false) => Err(missing()),
+    }
+}
+
+/// The value of a `?element` list entry or `?key: value` map entry (`None`: leave it out);
+/// plain entries pass through.
+fn entry(value: Value, optional: bool, span: &Range<usize>) -> Result<Option<Value>, Flow> {
+    match (value, optional) {
+        (value, false) => Ok(Some(value)),
+        (Value::Optional(content), true) => Ok(content.map(|value| (*value).clone())),
+        (other, true) => Err(no_overload("an optional entry", &other, span)),
+    }
+}
+
+fn select_value(
+    value: &Value,
+    field: &Arc<str>,
+    optional: bool,
+    span: &Range<usize>,
+) -> Result<Value, Flow> {
+    match value {
+        // Selecting from an optional is optional too: `o.?a.b` means `o.?a.?b`.
+        Value::Optional(None) => Ok(Value::Optional(None)),
+        Value::Optional(Some(inner)) => select_value(inner, field, true, span),
+        Value::Map(map) => accessed(lookup(map, &Value::String(field.clone())), optional, || {
+            fail(format!("no such key: `{field}`"), span)
+        }),
+        other => Err(fail(
+            format!(
+                "type `{}` does not support field selection",
+                other.type_name()
+            ),
+            span,
+        )),
+    }
+}
+
+fn index_value(
+    container: &Value,
+    key: &Value,
+    optional: bool,
+    span: &Range<usize>,
+) -> Result<Value, Flow> {
     match container {
+        Value::Optional(None) => Ok(Value::Optional(None)),
+        Value::Optional(Some(inner)) => index_value(inner, key, true, span),
         Value::List(items) => {
             let position = match key {
                 Value::Int(i) => usize::try_from(*i).ok(),
@@ -452,17 +535,14 @@ fn index_value(container: &Value, key: &Value, span: &Range<usize>) -> Result<Va
                 }
                 other => return Err(no_overload("list index", other, span)),
             };
-            position
-                .and_then(|position| items.get(position))
-                .cloned()
-                .ok_or_else(|| {
-                    fail(
-                        format!("index out of bounds: list has {} elements", items.len()),
-                        span,
-                    )
-                })
+            accessed(position.and_then(|p| items.get(p)), optional, || {
+                fail(
+                    format!("index out of bounds: list has {} elements", items.len()),
+                    span,
+                )
+            })
         }
-        Value::Map(map) => lookup(map, key).cloned().ok_or_else(|| {
+        Value::Map(map) => accessed(lookup(map, key), optional, || {
             let shown = MapKey::from_value(key)
                 .map_or_else(|| key.type_name().to_owned(), |k| describe_key(&k));
             fail(format!("no such key: `{shown}`"), span)

@@ -155,9 +155,37 @@ pub(crate) fn apply(
             context.meter.charge(steps)?;
             Bool(subtree)
         }
+        (Function::OptionalOf, [value]) => Value::Optional(Some(Arc::new(value.clone()))),
+        (Function::OptionalOfNonZeroValue, [value]) => {
+            Value::Optional((!is_zero(value)).then(|| Arc::new(value.clone())))
+        }
+        (Function::OptionalNone, []) => Value::Optional(None),
+        (Function::OptionalValue, [Value::Optional(content)]) => content
+            .as_deref()
+            .cloned()
+            .ok_or_else(|| Fault::Message("optional.none() dereference".to_owned()))?,
+        (Function::OptionalHasValue, [Value::Optional(content)]) => Bool(content.is_some()),
         _ => return Err(no_overload(function, args)),
     };
     Ok(result)
+}
+
+/// Whether `value` is its type's zero value, for `optional.ofNonZeroValue`.
+fn is_zero(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Int(i) => *i == 0,
+        Value::Uint(u) => *u == 0,
+        Value::Double(d) => *d == 0.0,
+        Value::String(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::Duration(nanos) => *nanos == 0,
+        Value::Timestamp(ts) => *ts == jiff::Timestamp::UNIX_EPOCH,
+        Value::List(items) => items.is_empty(),
+        Value::Map(map) => map.is_empty(),
+        Value::IpAddress(_) | Value::Optional(_) => false,
+    }
 }
 
 fn count(size: usize) -> Result<i64, Fault> {

@@ -47,9 +47,11 @@
 //! operators `! - * / % + < <= > >= == != in && || ?:`, `size`, `contains`, `startsWith`,
 //! `endsWith`, `matches`, `has`, the conversions `bool bytes double duration dyn int string
 //! timestamp uint`, timestamp/duration arithmetic and `get*` accessors (with time zones),
-//! the macros `all exists exists_one map filter`, and SpiceDB's `in_cidr` and `isSubtreeOf`.
-//! Not supported: protobuf messages and `type()`, optional syntax (`m.?k`), leading-dot
-//! names and CEL extension libraries.
+//! the macros `all exists exists_one map filter`, SpiceDB's `in_cidr` and `isSubtreeOf`, and
+//! cel-go's optional values as SpiceDB enables them (`m.?k`, `l[?i]`, `[?e]`, `{?k: v}`,
+//! `optional.of/ofNonZeroValue/none`, `hasValue value or orValue optMap`). Not supported:
+//! `type()` and type values (`type(x) == int`), protobuf message construction and
+//! leading-dot names. SpiceDB enables no CEL extension library, and neither does this crate.
 
 mod ast;
 mod caveat;

@@ -134,6 +134,7 @@ impl Parser {
             ExprKind::Index {
                 operand: lhs,
                 index: rhs,
+                ..
             }
             | ExprKind::Binary { lhs, rhs, .. } => lhs.height.max(rhs.height),
             ExprKind::Call { target, args, .. } => target
@@ -147,10 +148,10 @@ impl Parser {
                 then,
                 otherwise,
             } => cond.height.max(then.height).max(otherwise.height),
-            ExprKind::List(items) => items.iter().map(|i| i.height).max().unwrap_or(0),
+            ExprKind::List(items) => items.iter().map(|(i, _)| i.height).max().unwrap_or(0),
             ExprKind::Map(entries) => entries
                 .iter()
-                .map(|(k, v)| k.height.max(v.height))
+                .map(|(k, v, _)| k.height.max(v.height))
                 .max()
                 .unwrap_or(0),
             ExprKind::Comprehension {
@@ -346,6 +347,7 @@ impl Parser {
             match self.peek().kind {
                 TokenKind::Dot => {
                     self.advance();
+                    let optional = self.eat(&TokenKind::Question);
                     let name_token = self.advance();
                     let TokenKind::Ident(name) = name_token.kind else {
                         return Err(error(
@@ -356,7 +358,7 @@ impl Parser {
                             name_token.span,
                         ));
                     };
-                    if self.eat(&TokenKind::LeftParen) {
+                    if !optional && self.eat(&TokenKind::LeftParen) {
                         let (args, close) = self.arguments()?;
                         expr = self.call(Some(expr), name, name_token.span, args, close)?;
                     } else {
@@ -365,6 +367,7 @@ impl Parser {
                             ExprKind::Select {
                                 operand: Box::new(expr),
                                 field: name,
+                                optional,
                             },
                             span,
                         )?;
@@ -372,6 +375,7 @@ impl Parser {
                 }
                 TokenKind::LeftBracket => {
                     self.advance();
+                    let optional = self.eat(&TokenKind::Question);
                     let index = self.expr()?;
                     let close = self.expect(&TokenKind::RightBracket, "to close the index")?;
                     let span = expr.span.start..close.span.end;
@@ -379,6 +383,7 @@ impl Parser {
                         ExprKind::Index {
                             operand: Box::new(expr),
                             index: Box::new(index),
+                            optional,
                         },
                         span,
                     )?;
@@ -419,7 +424,12 @@ impl Parser {
         let Some(target) = target else {
             if function == "has" && args.len() == 1 {
                 let arg = args.remove(0);
-                let ExprKind::Select { operand, field } = arg.kind else {
+                let ExprKind::Select {
+                    operand,
+                    field,
+                    optional: false,
+                } = arg.kind
+                else {
                     return Err(error("invalid argument to `has()`", arg.span)
                         .with_help("`has()` tests a field, as in `has(map.key)`"));
                 };
@@ -447,6 +457,7 @@ impl Parser {
             ("exists_one", 2) => Some(MacroKind::ExistsOne),
             ("map", 2 | 3) => Some(MacroKind::Map),
             ("filter", 2) => Some(MacroKind::Filter),
+            ("optMap", 2) => Some(MacroKind::OptMap),
             _ => None,
         };
         let Some(kind) = kind else {
@@ -575,7 +586,8 @@ impl Parser {
     fn list(&mut self, start: usize) -> Result<Expr, CaveatDiagnostic> {
         let mut items = Vec::new();
         while self.peek().kind != TokenKind::RightBracket {
-            items.push(self.expr()?);
+            let optional = self.eat(&TokenKind::Question);
+            items.push((self.expr()?, optional));
             if !self.eat(&TokenKind::Comma) {
                 break;
             }
@@ -587,10 +599,11 @@ impl Parser {
     fn map(&mut self, start: usize) -> Result<Expr, CaveatDiagnostic> {
         let mut entries = Vec::new();
         while self.peek().kind != TokenKind::RightBrace {
+            let optional = self.eat(&TokenKind::Question);
             let key = self.expr()?;
             self.expect(&TokenKind::Colon, "between a map key and its value")?;
             let value = self.expr()?;
-            entries.push((key, value));
+            entries.push((key, value, optional));
             if !self.eat(&TokenKind::Comma) {
                 break;
             }
@@ -613,9 +626,26 @@ mod tests {
             ExprKind::Literal(Literal::String(v)) => format!("{v:?}"),
             ExprKind::Literal(other) => format!("{other:?}"),
             ExprKind::Ident(name) => name.clone(),
-            ExprKind::Select { operand, field } => format!("{}.{field}", show(operand)),
+            ExprKind::Select {
+                operand,
+                field,
+                optional,
+            } => format!(
+                "{}.{}{field}",
+                show(operand),
+                if *optional { "?" } else { "" }
+            ),
             ExprKind::Has { operand, field } => format!("has({}.{field})", show(operand)),
-            ExprKind::Index { operand, index } => format!("{}[{}]", show(operand), show(index)),
+            ExprKind::Index {
+                operand,
+                index,
+                optional,
+            } => format!(
+                "{}[{}{}]",
+                show(operand),
+                if *optional { "?" } else { "" },
+                show(index)
+            ),
             ExprKind::Call {
                 target,
                 function,
@@ -648,13 +678,28 @@ mod tests {
             }
             ExprKind::List(items) => format!(
                 "[{}]",
-                items.iter().map(show).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|(item, optional)| format!(
+                        "{}{}",
+                        if *optional { "?" } else { "" },
+                        show(item)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             ExprKind::Map(entries) => format!(
                 "{{{}}}",
                 entries
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", show(k), show(v)))
+                    .map(|(k, v, optional)| {
+                        format!(
+                            "{}{}: {}",
+                            if *optional { "?" } else { "" },
+                            show(k),
+                            show(v)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -736,6 +781,24 @@ mod tests {
         assert_eq!(parsed("l.filter(x, x)"), "l.filter(x, x)");
         // Other arities are plain calls, left to the checker.
         assert_eq!(parsed("l.all(x)"), "l.all(x)");
+    }
+
+    #[test]
+    fn optional_syntax() {
+        assert_eq!(parsed("m.?a.b"), "m.?a.b");
+        assert_eq!(parsed("l[?0]"), "l[?0]");
+        assert_eq!(parsed("[1, ?x]"), "[1, ?x]");
+        assert_eq!(parsed("{?'k': v}"), "{?\"k\": v}");
+        assert_eq!(parsed("o.optMap(v, v + 1)"), "o.optMap(v, (v + 1))");
+        assert_eq!(
+            parsed("optional.of(1).orValue(2)"),
+            "optional.of(1).orValue(2)"
+        );
+        assert_eq!(failure("has(m.?a)").message, "invalid argument to `has()`");
+        assert_eq!(
+            failure("m.?f(1)").message,
+            "unexpected `(` after the end of the expression"
+        );
     }
 
     #[test]

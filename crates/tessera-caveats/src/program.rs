@@ -23,17 +23,21 @@ pub(crate) enum NodeKind {
     Parameter(usize),
     /// A comprehension variable: index into the evaluator's stack of bound variables.
     Local(usize),
+    /// Field selection; an optional operand makes it optional too (`o.?a.b` is `o.?a.?b`).
     Select {
         operand: Box<Node>,
         field: Arc<str>,
+        optional: bool,
     },
     Has {
         operand: Box<Node>,
         field: Arc<str>,
     },
+    /// Indexing; optional like [`NodeKind::Select`].
     Index {
         operand: Box<Node>,
         index: Box<Node>,
+        optional: bool,
     },
     /// A strict call: every argument is evaluated first (a method's receiver is `args[0]`).
     Call {
@@ -48,8 +52,14 @@ pub(crate) enum NodeKind {
         then: Box<Node>,
         otherwise: Box<Node>,
     },
-    List(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    /// Elements, each with whether it is an optional one (`?e`, kept only if present).
+    List(Vec<(Node, bool)>),
+    /// Entries, each with whether it is an optional one (`?k: v`, kept only if present).
+    Map(Vec<(Node, Node, bool)>),
+    /// `a.or(b)`: `a` if it holds a value, else `b`, evaluated only then.
+    OptionalOr(Box<Node>, Box<Node>),
+    /// `a.orValue(b)`: the value `a` holds, else `b`, evaluated only then.
+    OptionalOrValue(Box<Node>, Box<Node>),
     /// Binds each element (or map key) of `range` in the next stack slot for `filter` and
     /// `body`.
     Comprehension {
@@ -93,6 +103,11 @@ pub(crate) enum Function {
     TimePart(TimePart),
     InCidr,
     IsSubtreeOf,
+    OptionalOf,
+    OptionalOfNonZeroValue,
+    OptionalNone,
+    OptionalValue,
+    OptionalHasValue,
 }
 
 /// The `get*` accessors of timestamps (and, for the clock units, durations).

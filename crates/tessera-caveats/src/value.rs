@@ -28,6 +28,8 @@ pub(crate) enum Value {
     IpAddress(IpAddr),
     List(Arc<[Value]>),
     Map(Arc<BTreeMap<MapKey, Value>>),
+    /// cel-go's optional values (SpiceDB enables them): `None` is `optional.none()`.
+    Optional(Option<Arc<Value>>),
 }
 
 /// The value types CEL allows as map keys.
@@ -76,6 +78,7 @@ impl Value {
             Value::IpAddress(_) => "ipaddress",
             Value::List(_) => "list",
             Value::Map(_) => "map",
+            Value::Optional(_) => "optional_type",
         }
     }
 
@@ -188,6 +191,10 @@ pub(crate) fn equals(a: &Value, b: &Value, steps: &mut u64) -> bool {
         (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equals(p, q, steps))
         }
+        (Value::Optional(x), Value::Optional(y)) => match (x, y) {
+            (Some(p), Some(q)) => equals(p, q, steps),
+            (p, q) => p.is_none() && q.is_none(),
+        },
         (Value::Map(x), Value::Map(y)) => {
             x.len() == y.len()
                 && x.iter()

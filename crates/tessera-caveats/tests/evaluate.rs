@@ -462,3 +462,78 @@ fn compiled_caveats_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync + Clone>() {}
     assert_send_sync::<CompiledCaveat>();
 }
+
+#[test]
+fn optional_values() {
+    assert_true(&[
+        "ma.?foo.hasValue() && ma.?foo.value() == 42 && !ma.?missing.hasValue()",
+        "ma.?missing.orValue(7) == 7 && ma.?foo.orValue(7) == 42 && mi.?one.orValue(0) == 1",
+        "ma.?nested.x.value() == 'y' && !ma.?missing.x.hasValue() && ma.?nested.?x.orValue('') == 'y'",
+        "mi[?'one'].value() == 1 && !mi[?'three'].hasValue() && li[?5].orValue(0) == 0 && li[?0].value() == 1",
+        "ma.?missing.or(ma.?foo).value() == 42 && ma.?foo.or(optional.none()).value() == 42",
+        "optional.of(1).value() == 1 && !optional.none().hasValue() && !optional.ofNonZeroValue('').hasValue()",
+        "optional.ofNonZeroValue([1]).hasValue() && optional.of(2).optMap(v, v * 10).value() == 20",
+        "!optional.none().optMap(v, v).hasValue() && optional.of(1) == optional.of(1)",
+        "[1, ?optional.none(), ?optional.of(3)] == [1, 3] && {?'a': optional.none(), 'b': 2} == {'b': 2}",
+        "{?'a': mi[?'one']}.a == 1 && optional.none() == optional.none() && optional.of(1) != optional.none()",
+    ]);
+    assert_error("ma.?missing.value() == 1", "optional.none() dereference");
+    // `or` and `orValue` evaluate their argument only when needed.
+    assert_eq!(
+        run("ma.?foo.orValue(1 / 0) == 42", full()),
+        Ok(CaveatOutcome::True)
+    );
+    assert_eq!(
+        run("ma.?foo.or(optional.of(1 / 0)).value() == 42", full()),
+        Ok(CaveatOutcome::True)
+    );
+    assert_eq!(
+        run("ma.?foo.orValue(0) == 1", json!({})),
+        Ok(partial(&["ma"]))
+    );
+    assert_eq!(
+        run("ma.?foo.orValue(x) == 1", json!({"ma": {}})),
+        Ok(partial(&["x"]))
+    );
+    assert_eq!(
+        run("ma.?foo.orValue(x) == 1", json!({"ma": {"foo": 1}})),
+        Ok(CaveatOutcome::True)
+    );
+}
+
+#[test]
+fn optional_type_errors() {
+    let first_error = |expression: &str| {
+        CompiledCaveat::compile(&parameters(), expression).unwrap_err()[0]
+            .message
+            .clone()
+    };
+    assert_eq!(
+        first_error("s.?x == 1"),
+        "type `string` does not support field selection"
+    );
+    assert_eq!(
+        first_error("[?1] == [1]"),
+        "an optional entry needs an optional value, found `int`"
+    );
+    assert_eq!(
+        first_error("li.value() == 1"),
+        "no matching overload for `value` applied to `list(int).()`"
+    );
+    assert_eq!(
+        first_error("optional.foo(1)"),
+        "undeclared reference to `optional.foo`"
+    );
+    assert_eq!(
+        first_error("mi.?one.orValue('x') == 1"),
+        "no matching overload for `orValue` applied to `optional_type(int).(string)`"
+    );
+    assert_eq!(
+        first_error("ma.?foo"),
+        "caveat expression must result in a boolean value: found `optional_type(dyn)`"
+    );
+    assert_eq!(
+        first_error("i.optMap(v, v) == i"),
+        "`optMap` needs an optional, found `int`"
+    );
+}
