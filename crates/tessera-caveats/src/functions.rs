@@ -49,7 +49,8 @@ fn overflow() -> Fault {
 fn no_overload(function: Function, args: &[Value]) -> Fault {
     let types: Vec<&str> = args.iter().map(Value::type_name).collect();
     Fault::Message(format!(
-        "no such overload: {function:?} applied to `({})`",
+        "no such overload: `{}` applied to `({})`",
+        function.name(),
         types.join(", ")
     ))
 }

@@ -110,6 +110,51 @@ pub(crate) enum Function {
     OptionalHasValue,
 }
 
+impl Function {
+    /// The name as written in CEL, for messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Function::Negate | Function::Subtract => "-",
+            Function::Add => "+",
+            Function::Multiply => "*",
+            Function::Divide => "/",
+            Function::Modulo => "%",
+            Function::Equal => "==",
+            Function::NotEqual => "!=",
+            Function::Less => "<",
+            Function::LessEqual => "<=",
+            Function::Greater => ">",
+            Function::GreaterEqual => ">=",
+            Function::In => "in",
+            Function::Size => "size",
+            Function::Contains => "contains",
+            Function::StartsWith => "startsWith",
+            Function::EndsWith => "endsWith",
+            Function::Matches => "matches",
+            Function::ToBool => "bool",
+            Function::ToBytes => "bytes",
+            Function::ToDouble => "double",
+            Function::ToDuration => "duration",
+            Function::ToDyn => "dyn",
+            Function::ToInt => "int",
+            Function::ToString => "string",
+            Function::ToTimestamp => "timestamp",
+            Function::ToUint => "uint",
+            Function::TimePart(part) => TimePart::ALL
+                .iter()
+                .find(|(_, candidate)| *candidate == part)
+                .map_or("get", |(name, _)| name),
+            Function::InCidr => "in_cidr",
+            Function::IsSubtreeOf => "isSubtreeOf",
+            Function::OptionalOf => "optional.of",
+            Function::OptionalOfNonZeroValue => "optional.ofNonZeroValue",
+            Function::OptionalNone => "optional.none",
+            Function::OptionalValue => "value",
+            Function::OptionalHasValue => "hasValue",
+        }
+    }
+}
+
 /// The `get*` accessors of timestamps (and, for the clock units, durations).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TimePart {

@@ -478,6 +478,14 @@ fn optional_values() {
         "{?'a': mi[?'one']}.a == 1 && optional.none() == optional.none() && optional.of(1) != optional.none()",
     ]);
     assert_error("ma.?missing.value() == 1", "optional.none() dereference");
+    assert_error(
+        "a.k[1] + 1 == 0",
+        "no such overload: `+` applied to `(string, int)`",
+    );
+    assert_error(
+        "ma.foo.size() == 0",
+        "no such overload: `size` applied to `(double)`",
+    );
     // `or` and `orValue` evaluate their argument only when needed.
     assert_eq!(
         run("ma.?foo.orValue(1 / 0) == 42", full()),
