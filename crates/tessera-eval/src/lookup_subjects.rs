@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
+use std::rc::Rc;
 
 use tessera_schema::ir::{
     Arrow, ArrowFunction, DefinitionId, RelationBody, RelationId, RelationRef, Rewrite,
@@ -79,7 +80,7 @@ impl Evaluator {
             cut_cycle: false,
         };
         let set = walker.subjects(target, request.resource.object_id(), 0)?;
-        Ok(page(set, request))
+        Ok(page(&set, request))
     }
 }
 
@@ -91,10 +92,11 @@ fn found(id: &str, outcome: &Outcome) -> FoundSubject {
     }
 }
 
-fn page(set: SubjectSet, request: &LookupSubjectsRequest) -> Vec<FoundSubject> {
+fn page(set: &SubjectSet, request: &LookupSubjectsRequest) -> Vec<FoundSubject> {
     let mut results = Vec::new();
     if let Some(wildcard) = set
         .wildcard
+        .as_ref()
         .filter(|_| request.include_wildcards && request.after.is_none())
     {
         let mut subject = found(tessera_types::WILDCARD_ID, &wildcard.outcome);
@@ -122,7 +124,7 @@ struct SubjectWalker<'e> {
     env: WalkEnv<'e>,
     subject_definition: DefinitionId,
     subject_relation: Option<RelationId>,
-    memo: HashMap<(RelationRef, String), SubjectSet>,
+    memo: HashMap<(RelationRef, String), Rc<SubjectSet>>,
     on_path: HashSet<(RelationRef, String)>,
     cut_cycle: bool,
 }
@@ -133,7 +135,7 @@ impl SubjectWalker<'_> {
         relation: RelationRef,
         id: &str,
         depth: u32,
-    ) -> Result<SubjectSet, EvalError> {
+    ) -> Result<Rc<SubjectSet>, EvalError> {
         if depth >= self.env.max_depth {
             return Err(EvalError::DepthExceeded {
                 limit: self.env.max_depth,
@@ -145,7 +147,7 @@ impl SubjectWalker<'_> {
         }
         if !self.on_path.insert(key.clone()) {
             self.cut_cycle = true;
-            return Ok(SubjectSet::default());
+            return Ok(Rc::default());
         }
         let cut_above = std::mem::replace(&mut self.cut_cycle, false);
         let result = stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || {
@@ -157,7 +159,7 @@ impl SubjectWalker<'_> {
         if relation.definition == self.subject_definition
             && self.subject_relation == Some(relation.relation)
         {
-            set.add_concrete(id, Outcome::Has);
+            Rc::make_mut(&mut set).add_concrete(id, Outcome::Has);
         }
         if !self.cut_cycle {
             self.memo.insert(key, set.clone());
@@ -171,7 +173,7 @@ impl SubjectWalker<'_> {
         relation: RelationRef,
         id: &str,
         depth: u32,
-    ) -> Result<SubjectSet, EvalError> {
+    ) -> Result<Rc<SubjectSet>, EvalError> {
         match &self.env.schema.relation(relation).body {
             RelationBody::Relation(_) => self.stored(relation, id, depth),
             RelationBody::Permission { rewrite, .. } => {
@@ -185,7 +187,7 @@ impl SubjectWalker<'_> {
         relation: RelationRef,
         id: &str,
         depth: u32,
-    ) -> Result<SubjectSet, EvalError> {
+    ) -> Result<Rc<SubjectSet>, EvalError> {
         let schema = self.env.schema;
         let mut set = SubjectSet::default();
         for relationship in self.read(relation, id)? {
@@ -223,14 +225,12 @@ impl SubjectWalker<'_> {
                         definition: subject_definition,
                         relation: set_relation,
                     };
-                    set.union(
-                        self.subjects(nested, subject.object_id(), depth + 1)?
-                            .under(&via),
-                    );
+                    let nested = self.subjects(nested, subject.object_id(), depth + 1)?;
+                    set.union_under(&nested, &via);
                 }
             }
         }
-        Ok(set)
+        Ok(Rc::new(set))
     }
 
     fn rewrite(
@@ -239,20 +239,21 @@ impl SubjectWalker<'_> {
         rewrite: &Rewrite,
         id: &str,
         depth: u32,
-    ) -> Result<SubjectSet, EvalError> {
+    ) -> Result<Rc<SubjectSet>, EvalError> {
         match rewrite {
             Rewrite::Union(children) => {
                 let mut set = SubjectSet::default();
                 for child in children {
-                    set.union(self.rewrite(definition, child, id, depth)?);
+                    let child = self.rewrite(definition, child, id, depth)?;
+                    set.union_under(&child, &Outcome::Has);
                 }
-                Ok(set)
+                Ok(Rc::new(set))
             }
             Rewrite::Intersection(children) | Rewrite::Exclusion(children) => {
                 let Some((first, rest)) = children.split_first() else {
-                    return Ok(SubjectSet::default());
+                    return Ok(Rc::default());
                 };
-                let mut set = self.rewrite(definition, first, id, depth)?;
+                let mut set = Rc::unwrap_or_clone(self.rewrite(definition, first, id, depth)?);
                 for child in rest {
                     if set.concrete.is_empty() && set.wildcard.is_none() {
                         break;
@@ -263,7 +264,7 @@ impl SubjectWalker<'_> {
                         _ => set.subtract(&other),
                     }
                 }
-                Ok(set)
+                Ok(Rc::new(set))
             }
             Rewrite::Computed(relation) => self.subjects(
                 RelationRef {
@@ -274,13 +275,13 @@ impl SubjectWalker<'_> {
                 depth + 1,
             ),
             Rewrite::Arrow(arrow) => self.arrow(definition, arrow, id, depth),
-            Rewrite::Nil => Ok(SubjectSet::default()),
+            Rewrite::Nil => Ok(Rc::default()),
             Rewrite::SelfSubject => {
                 let mut set = SubjectSet::default();
                 if definition == self.subject_definition && self.subject_relation.is_none() {
                     set.add_concrete(id, Outcome::Has);
                 }
-                Ok(set)
+                Ok(Rc::new(set))
             }
         }
     }
@@ -291,7 +292,7 @@ impl SubjectWalker<'_> {
         arrow: &Arrow,
         id: &str,
         depth: u32,
-    ) -> Result<SubjectSet, EvalError> {
+    ) -> Result<Rc<SubjectSet>, EvalError> {
         let schema = self.env.schema;
         let tupleset = RelationRef {
             definition,
@@ -310,19 +311,18 @@ impl SubjectWalker<'_> {
                     })
                 });
             let via = self.relationship_outcome(&relationship)?;
-            let reached = match target {
-                Some(target) if !via.is_no() => self
-                    .subjects(target, subject.object_id(), depth + 1)?
-                    .under(&via),
-                _ => SubjectSet::default(),
-            };
+            let mut reached = SubjectSet::default();
+            if let Some(target) = target {
+                let nested = self.subjects(target, subject.object_id(), depth + 1)?;
+                reached.union_under(&nested, &via);
+            }
             match (&mut combined, arrow.function) {
                 (None, _) => combined = Some(reached),
-                (Some(set), ArrowFunction::Any) => set.union(reached),
+                (Some(set), ArrowFunction::Any) => set.union_under(&reached, &Outcome::Has),
                 (Some(set), ArrowFunction::All) => set.intersect(&reached),
             }
         }
-        Ok(combined.unwrap_or_default())
+        Ok(Rc::new(combined.unwrap_or_default()))
     }
 
     fn read(&self, relation: RelationRef, id: &str) -> Result<Vec<Relationship>, EvalError> {

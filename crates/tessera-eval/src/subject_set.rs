@@ -45,17 +45,18 @@ impl SubjectSet {
         if outcome.is_no() {
             return;
         }
-        let merged = match self.concrete.remove(id) {
-            Some(existing) => existing.or(outcome.clone()),
-            None => outcome.clone(),
-        };
-        self.concrete.insert(id.to_owned(), merged);
         if let Some(wildcard) = &mut self.wildcard {
             // A subject added beside the wildcard is no longer excluded, unless conditionally.
             if let Some(excluded) = wildcard.exclusions.remove(id) {
-                if let Some(still) = present(excluded.and_not(outcome)) {
+                if let Some(still) = present(excluded.and_not(outcome.clone())) {
                     wildcard.exclusions.insert(id.to_owned(), still);
                 }
+            }
+        }
+        match self.concrete.get_mut(id) {
+            Some(existing) => *existing = std::mem::take(existing).or(outcome),
+            None => {
+                self.concrete.insert(id.to_owned(), outcome);
             }
         }
     }
@@ -94,30 +95,34 @@ impl SubjectSet {
         }
     }
 
-    /// `self ∪ other`.
-    pub(crate) fn union(&mut self, other: SubjectSet) {
-        for (id, outcome) in other.concrete {
-            self.add_concrete(&id, outcome);
+    /// `self ∪ (other, where `condition` holds)`.
+    pub(crate) fn union_under(&mut self, other: &SubjectSet, condition: &Outcome) {
+        if condition.is_no() {
+            return;
         }
-        if let Some(wildcard) = other.wildcard {
-            self.add_wildcard(wildcard);
+        let under = |outcome: &Outcome| outcome.clone().and(condition.clone());
+        if self.concrete.is_empty() && self.wildcard.is_none() {
+            // Nothing to merge with: a copy of `other` is the union.
+            self.concrete = other
+                .concrete
+                .iter()
+                .map(|(id, o)| (id.clone(), under(o)))
+                .collect();
+            self.wildcard = other.wildcard.as_ref().map(|w| Wildcard {
+                outcome: under(&w.outcome),
+                exclusions: w.exclusions.clone(),
+            });
+            return;
         }
-    }
-
-    /// Every member only when `condition` holds too.
-    pub(crate) fn under(mut self, condition: &Outcome) -> SubjectSet {
-        match condition {
-            Outcome::Has => self,
-            Outcome::No => SubjectSet::default(),
-            Outcome::Conditional(_) => {
-                for outcome in self.concrete.values_mut() {
-                    *outcome = outcome.clone().and(condition.clone());
-                }
-                if let Some(wildcard) = &mut self.wildcard {
-                    wildcard.outcome = wildcard.outcome.clone().and(condition.clone());
-                }
-                self
-            }
+        for (id, outcome) in &other.concrete {
+            self.add_concrete(id, under(outcome));
+        }
+        if let Some(wildcard) = &other.wildcard {
+            let added = Wildcard {
+                outcome: under(&wildcard.outcome),
+                exclusions: wildcard.exclusions.clone(),
+            };
+            self.add_wildcard(added);
         }
     }
 
@@ -278,7 +283,7 @@ mod tests {
     #[test]
     fn union_keeps_concrete_beside_wildcard_and_intersects_exclusions() {
         let mut a = set(&["tom"], Some(&["sarah", "amy"]));
-        a.union(set(&["sarah"], Some(&["amy", "bob"])));
+        a.union_under(&set(&["sarah"], Some(&["amy", "bob"])), &Outcome::Has);
         assert_eq!(ids(&a), (vec!["sarah", "tom"], Some(vec!["amy"])));
     }
 
