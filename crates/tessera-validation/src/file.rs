@@ -302,14 +302,13 @@ fn parse_expected(
                     "`{entry}` must look like `[user:tom] is <document:1#viewer>`"
                 ))
             })?;
+        // Object ids may contain `/`, so relations are split on the `>/<` between them.
         let relations = relations
-            .split('/')
-            .map(|r| {
-                r.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_owned()
-            })
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .split(">/<")
+            .map(str::to_owned)
             .collect();
         expected.insert(subject.to_owned(), relations);
     }

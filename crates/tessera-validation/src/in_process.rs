@@ -4,6 +4,7 @@ use tessera_eval::{
     CheckRequest, CheckResult, EvalConfig, Evaluator, ExpandDepth, ExpandTree, FoundResource,
     FoundSubject, LookupResourcesRequest, LookupSubjectsRequest,
 };
+use tessera_schema::UpdateOperation;
 use tessera_store::{Datastore, MemStore, Snapshot};
 use tessera_types::ObjectRef;
 
@@ -27,6 +28,13 @@ impl InProcessOracle {
     pub fn load(file: &ValidationFile, file_name: &str) -> Result<Self, ValidationError> {
         let schema = tessera_schema::compile_named(file_name, &file.schema)
             .map_err(|diagnostics| ValidationError::Schema(diagnostics.to_string()))?;
+        for (relationship, line) in &file.relationships {
+            tessera_schema::validate_relationship(&schema, relationship, UpdateOperation::Touch)
+                .map_err(|err| ValidationError::Relationship {
+                    line: *line,
+                    message: err.to_string(),
+                })?;
+        }
         let store = MemStore::new();
         let mut relationships = file.relationships.iter().map(|(r, _)| r.clone());
         let (revision, _) = store
