@@ -38,6 +38,7 @@
 
 mod model;
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ macro_rules! conformance_tests {
     ($backend:expr) => {
         $crate::conformance_tests!(@cases $backend;
             empty_store_starts_at_revision_zero,
+            datastore_ids_differ_between_stores,
             find_returns_stored_relationships_with_their_attributes,
             read_resources_reads_many_ids_in_store_order,
             read_resources_subject_selector_picks_type_and_relation,
@@ -315,6 +317,38 @@ fn find(snapshot: &dyn Snapshot, relationship: &Relationship) -> Option<Relation
         .unwrap()
 }
 
+/// Everything `filter` matches, read in pages of `page_size`, each resuming after the last
+/// result; a page that does not move past its cursor fails (rather than loop forever).
+fn read_in_pages(
+    snapshot: &dyn Snapshot,
+    filter: &RelationshipFilter,
+    page_size: usize,
+) -> Vec<Relationship> {
+    let mut paged: Vec<Relationship> = Vec::new();
+    loop {
+        let page = snapshot
+            .read_filtered(filter, paged.last(), Some(page_size))
+            .unwrap();
+        assert!(
+            page.len() <= page_size,
+            "{} results for a limit of {page_size}",
+            page.len()
+        );
+        if let (Some(cursor), Some(first)) = (paged.last(), page.first()) {
+            assert_eq!(
+                store_order(first, cursor),
+                Ordering::Greater,
+                "the page after {cursor} starts at {first}"
+            );
+        }
+        let done = page.len() < page_size;
+        paged.extend(page);
+        if done {
+            return paged;
+        }
+    }
+}
+
 fn read_resources(snapshot: &dyn Snapshot, query: &ResourceQuery<'_>) -> Vec<Relationship> {
     let mut found = Vec::new();
     snapshot
@@ -394,6 +428,16 @@ pub fn empty_store_starts_at_revision_zero<B: Backend>(backend: &B) {
         store.snapshot(rev(1)),
         Err(StoreError::RevisionInFuture { requested, head }) if requested == rev(1) && head == Revision::ZERO
     ));
+}
+
+/// Each new store has its own, non-empty id, which it keeps.
+pub fn datastore_ids_differ_between_stores<B: Backend>(backend: &B) {
+    let (one, two) = (open(backend), open(backend));
+    assert!(!one.datastore_id().is_empty());
+    assert_ne!(one.datastore_id(), two.datastore_id());
+    let id = one.datastore_id().to_owned();
+    touch(&one, rels(&["doc:a#viewer@usr:1"]));
+    assert_eq!(one.datastore_id(), id);
 }
 
 /// `find` returns the stored value, caveat and expiration included, for exactly its key.
@@ -708,18 +752,7 @@ pub fn read_filtered_resumes_after_a_cursor<B: Backend>(backend: &B) {
     let snapshot = head_snapshot(&store);
     let expected = sorted(data.clone());
     for page_size in [1, 3, 7, 20, 25] {
-        let mut paged: Vec<Relationship> = Vec::new();
-        loop {
-            let page = snapshot
-                .read_filtered(&of_type("doc"), paged.last(), Some(page_size))
-                .unwrap();
-            assert!(page.len() <= page_size);
-            let done = page.len() < page_size;
-            paged.extend(page);
-            if done {
-                break;
-            }
-        }
+        let paged = read_in_pages(&*snapshot, &of_type("doc"), page_size);
         assert_eq!(strings(&paged), strings(&expected), "page size {page_size}");
     }
 
@@ -1737,7 +1770,7 @@ pub fn keep_all_keeps_every_revision<B: Backend>(backend: &B) {
 // ---------------------------------------------------------------------------------------------
 // Durability.
 
-/// A reopened store has the same head, oldest revision, history, schemas and changelog, and
+/// A reopened store has the same id, head, oldest revision, history, schemas and changelog, and
 /// commits on from there. Skipped by backends that keep nothing.
 pub fn reopened_store_serves_old_revisions_exactly<B: Backend>(backend: &B) {
     let clock = ManualClock::new(t0());
@@ -1762,6 +1795,7 @@ pub fn reopened_store_serves_old_revisions_exactly<B: Backend>(backend: &B) {
         .unwrap();
     write_schema(&store, "definition usr {}\ndefinition doc {}");
     delete_matching(&store, of_type("folder"));
+    let id = store.datastore_id().to_owned();
     let head = store.head_revision();
     let oldest = store.oldest_revision();
     let history = History::of(&store);
@@ -1772,6 +1806,7 @@ pub fn reopened_store_serves_old_revisions_exactly<B: Backend>(backend: &B) {
     let Some(store) = backend.reopen(store, Arc::new(clock.clone()), GcWindow::KeepAll) else {
         return;
     };
+    assert_eq!(store.datastore_id(), id);
     assert_eq!(store.head_revision(), head);
     assert_eq!(store.oldest_revision(), oldest);
     assert_eq!(History::of(&store), history);

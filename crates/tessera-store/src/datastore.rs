@@ -31,18 +31,22 @@ pub trait Datastore: Send + Sync + fmt::Debug {
     /// after the head.
     fn snapshot(&self, revision: Revision) -> Result<Arc<dyn Snapshot>, StoreError>;
 
-    /// Commits `transaction` atomically at a new revision, durably before returning.
+    /// Commits `transaction` atomically at a new revision, durably before returning, even
+    /// when it changes nothing.
     ///
     /// # Errors
-    /// [`StoreError::AlreadyExists`], [`StoreError::PreconditionFailed`],
-    /// [`StoreError::SchemaChanged`]; nothing is written on error.
+    /// Checked in this order, all against the state before the updates:
+    /// [`StoreError::SchemaChanged`], [`StoreError::PreconditionFailed`] (the first failing
+    /// precondition), [`StoreError::AlreadyExists`] (a `Create` of a live relationship; an
+    /// expired one does not exist). Nothing is written on error.
     fn write(&self, transaction: WriteTransaction) -> Result<Revision, StoreError>;
 
-    /// Deletes what matches a filter, atomically at a new revision.
+    /// Deletes what matches a filter, atomically at a new revision; with a limit and
+    /// `allow_partial`, the first `limit` matches in store order.
     ///
     /// # Errors
-    /// [`StoreError::PreconditionFailed`], [`StoreError::TooManyToDelete`]; nothing is
-    /// deleted on error.
+    /// [`StoreError::PreconditionFailed`] (checked first), [`StoreError::TooManyToDelete`];
+    /// nothing is deleted on error.
     fn delete_by_filter(&self, delete: DeleteByFilter) -> Result<DeleteOutcome, StoreError>;
 
     /// Inserts many relationships, all visible at once at one new revision; returns it and

@@ -15,7 +15,7 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::Map;
 use tessera_types::{ContextualizedCaveat, Relationship, Revision, Timestamp};
 
-use super::{Backend, all, at, open_at_t0, read_resources, read_subjects, rel};
+use super::{Backend, all, at, open_at_t0, read_in_pages, read_resources, read_subjects, rel};
 use crate::{
     Change, ChangeSet, Datastore, DeleteByFilter, DeleteOutcome, GcWindow, Operation, OrderKey,
     Precondition, PreconditionKind, RelationshipFilter, ResourceQuery, StoreError, SubjectFilter,
@@ -425,17 +425,7 @@ fn compare_reads(store: &dyn Datastore, model: &Model, probe: &Probe) {
         .unwrap();
     assert_eq!(found, expected, "filter {} at {revision}", probe.filter);
 
-    let mut paged: Vec<Relationship> = Vec::new();
-    loop {
-        let page = snapshot
-            .read_filtered(&probe.filter, paged.last(), Some(2))
-            .unwrap();
-        let done = page.len() < 2;
-        paged.extend(page);
-        if done {
-            break;
-        }
-    }
+    let paged = read_in_pages(&*snapshot, &probe.filter, 2);
     assert_eq!(paged, matching, "pages of {} at {revision}", probe.filter);
 
     let wanted = key(probe.key);
