@@ -7,9 +7,9 @@
 //! crate never parses it. The changelog ([`Datastore::changes_after`]) feeds Watch and cache
 //! invalidation. Reads return relationships in one documented order, [`OrderKey`].
 //!
-//! [`MemStore`] keeps everything in memory; with the `conformance` feature, the
-//! [`conformance`] module holds the tests every backend must pass
-//! ([`conformance_tests!`] runs them).
+//! [`MemStore`] keeps everything in memory. With the `conformance` feature, the `conformance`
+//! module holds the tests every backend must pass, and `conformance_tests!(backend)` expands
+//! them into one `#[test]` each.
 //!
 //! This crate knows nothing of RocksDB, schemas or the wire protocol.
 //!
