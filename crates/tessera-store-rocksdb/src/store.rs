@@ -391,14 +391,35 @@ fn prepare_directory(dir: &Path) -> Result<bool, StoreError> {
     if dir.join("CURRENT").exists() {
         return Ok(false);
     }
-    if entries.next().is_some() {
-        return Err(StoreError::Corrupt(format!(
+    // RocksDB names its `CURRENT` file last when it creates a database, before any data: a
+    // directory holding only what comes before it is a creation that died, and starts over.
+    let foreign = entries.find_map(|entry| {
+        let name = entry.ok()?.file_name().to_string_lossy().into_owned();
+        (!is_created_before_current(&name)).then_some(name)
+    });
+    match foreign {
+        None => Ok(true),
+        Some(name) if name.ends_with(".sst") || name.ends_with(".log") => {
+            Err(StoreError::Corrupt(format!(
+                "the store in `{}` has data files but no `CURRENT` file; restore it from a backup",
+                dir.display()
+            )))
+        }
+        Some(_) => Err(StoreError::Corrupt(format!(
             "`{}` is not empty but holds no tessera store; choose an empty directory or the \
              directory of an existing store",
             dir.display()
-        )));
+        ))),
     }
-    Ok(true)
+}
+
+/// Whether RocksDB writes a file called `name` while creating a database, before `CURRENT`.
+fn is_created_before_current(name: &str) -> bool {
+    ["LOCK", "IDENTITY", "LOG"].contains(&name)
+        || ["LOG.old.", "MANIFEST-", "OPTIONS-"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        || name.ends_with(".dbtmp")
 }
 
 fn open_db(dir: &Path, fresh: bool, config: &RocksConfig) -> Result<DB, StoreError> {

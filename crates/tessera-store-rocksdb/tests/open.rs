@@ -54,6 +54,38 @@ fn a_damaged_current_file_is_refused() {
 }
 
 #[test]
+fn a_creation_that_died_before_current_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path()).unwrap());
+    // What RocksDB leaves when killed while creating: no CURRENT and no data files yet.
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = name.ends_with(".log") || name.ends_with(".sst");
+        if name == "CURRENT" || data {
+            fs::remove_file(&path).unwrap();
+        }
+    }
+    assert_eq!(open(dir.path()).unwrap().head_revision().get(), 0);
+}
+
+#[test]
+fn a_store_without_its_current_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path()).unwrap());
+    fs::remove_file(dir.path().join("CURRENT")).unwrap();
+    let err = open(dir.path()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "store data is corrupt or unreadable: the store in `{}` has data files but no \
+             `CURRENT` file; restore it from a backup",
+            dir.path().display()
+        )
+    );
+}
+
+#[test]
 fn a_damaged_manifest_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()).unwrap());
