@@ -4,12 +4,10 @@ pub enum IdentityError {
     /// The request carries no credential at all.
     #[error("missing authorization: send `authorization: Bearer <key>`")]
     Missing,
-    /// The `authorization` value is not of the form `Bearer <token>`.
-    #[error("malformed authorization: expected `Bearer <token>`, found scheme `{scheme}`")]
-    Malformed {
-        /// The scheme that was sent (the part before the first space), never the secret.
-        scheme: String,
-    },
+    /// The `authorization` value is not of the form `Bearer <token>`. Nothing of the value
+    /// is repeated: a client that forgot the scheme sent its secret as the whole value.
+    #[error("malformed authorization: expected `Bearer <token>`")]
+    Malformed,
     /// A credential was presented but no authenticator could verify it.
     #[error("unknown credentials: the presented {kind} matches no configured identity")]
     Unrecognised {

@@ -1,0 +1,390 @@
+//! The service traits tonic generated, implemented by delegating to [`Inner`]: unary RPCs
+//! run on the blocking pool, streams are fed from it.
+
+use std::sync::Arc;
+
+use prost::Message;
+use tessera_proto::authzed::api::v1 as wire;
+use tessera_proto::authzed::api::v1::experimental_service_server::ExperimentalService;
+use tessera_proto::authzed::api::v1::permissions_service_server::PermissionsService;
+use tessera_proto::authzed::api::v1::schema_service_server::SchemaService;
+use tessera_proto::authzed::api::v1::watch_service_server::WatchService;
+use tessera_types::Revision;
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::convert::Field;
+use crate::error::ApiError;
+use crate::service::{ApiService, ResponseStream};
+use crate::watch;
+
+/// The response header that carries the ZedToken of an ImportBulkRelationships (whose
+/// response message has no field for it).
+pub const WRITTEN_AT_METADATA_KEY: &str = "io.tessera.written-at";
+
+/// How many Watch responses are buffered ahead of a slow client.
+const WATCH_BUFFER: usize = 64;
+
+/// Re-types a message as another with the same fields and numbers (SpiceDB's deprecated
+/// experimental messages mirror the stable ones), through its wire encoding.
+fn transcode<A: Message, B: Message + Default>(message: &A) -> Result<B, Status> {
+    B::decode(message.encode_to_vec().as_slice())
+        .map_err(|err| ApiError::Internal(format!("re-encoding a message failed: {err}")).into())
+}
+
+/// A stream of one message type re-typed as another.
+fn transcode_stream<A, B>(stream: ResponseStream<A>) -> ResponseStream<B>
+where
+    A: Message + 'static,
+    B: Message + Default + 'static,
+{
+    Box::pin(stream.map(|item| item.and_then(|message| transcode(&message))))
+}
+
+fn stream_of<T: Send + 'static>(items: Vec<T>) -> ResponseStream<T> {
+    Box::pin(tokio_stream::iter(items.into_iter().map(Ok)))
+}
+
+impl ApiService {
+    /// Validates every relationship of an import stream as it arrives, then imports them
+    /// all at one revision.
+    async fn import<T: Message + Default + 'static>(
+        &self,
+        mut stream: Streaming<T>,
+        relationships_of: fn(T) -> Vec<wire::Relationship>,
+    ) -> Result<Response<u64>, Status> {
+        let schema = self.blocking(|inner| inner.import_schema()).await?;
+        let root = Field::root("ImportBulkRelationshipsRequest");
+        let field = root.child("relationships");
+        let mut relationships = Vec::new();
+        while let Some(message) = stream.message().await? {
+            for relationship in relationships_of(message) {
+                let item = field.item(relationships.len());
+                relationships.push(
+                    self.inner
+                        .import_relationship(&schema, relationship, item)?,
+                );
+            }
+        }
+        let (revision, loaded): (Revision, u64) = self
+            .blocking(move |inner| inner.import(relationships))
+            .await?;
+        let mut response = Response::new(loaded);
+        let token = self.inner.token(revision).token;
+        let value = token
+            .parse()
+            .map_err(|_| ApiError::Internal("a ZedToken is not ASCII".to_owned()))?;
+        response
+            .metadata_mut()
+            .insert(WRITTEN_AT_METADATA_KEY, value);
+        Ok(response)
+    }
+
+    async fn read(
+        &self,
+        request: wire::ReadRelationshipsRequest,
+    ) -> Result<ResponseStream<wire::ReadRelationshipsResponse>, Status> {
+        let read = self
+            .blocking(move |inner| inner.prepare_read(request))
+            .await?;
+        Ok(self.produce(move |inner, emitter| inner.stream_read(read, emitter)))
+    }
+
+    async fn export(
+        &self,
+        request: wire::ExportBulkRelationshipsRequest,
+    ) -> Result<ResponseStream<wire::ExportBulkRelationshipsResponse>, Status> {
+        let read = self
+            .blocking(move |inner| inner.prepare_export(request))
+            .await?;
+        Ok(self.produce(move |inner, emitter| inner.stream_export(read, emitter)))
+    }
+}
+
+#[tonic::async_trait]
+impl PermissionsService for ApiService {
+    type ReadRelationshipsStream = ResponseStream<wire::ReadRelationshipsResponse>;
+    type LookupResourcesStream = ResponseStream<wire::LookupResourcesResponse>;
+    type LookupSubjectsStream = ResponseStream<wire::LookupSubjectsResponse>;
+    type ExportBulkRelationshipsStream = ResponseStream<wire::ExportBulkRelationshipsResponse>;
+
+    async fn read_relationships(
+        &self,
+        request: Request<wire::ReadRelationshipsRequest>,
+    ) -> Result<Response<Self::ReadRelationshipsStream>, Status> {
+        self.read(request.into_inner()).await.map(Response::new)
+    }
+
+    async fn write_relationships(
+        &self,
+        request: Request<wire::WriteRelationshipsRequest>,
+    ) -> Result<Response<wire::WriteRelationshipsResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.write_relationships(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_relationships(
+        &self,
+        request: Request<wire::DeleteRelationshipsRequest>,
+    ) -> Result<Response<wire::DeleteRelationshipsResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.delete_relationships(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn check_permission(
+        &self,
+        request: Request<wire::CheckPermissionRequest>,
+    ) -> Result<Response<wire::CheckPermissionResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.check_permission(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn check_bulk_permissions(
+        &self,
+        request: Request<wire::CheckBulkPermissionsRequest>,
+    ) -> Result<Response<wire::CheckBulkPermissionsResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.check_bulk_permissions(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn expand_permission_tree(
+        &self,
+        request: Request<wire::ExpandPermissionTreeRequest>,
+    ) -> Result<Response<wire::ExpandPermissionTreeResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.expand_permission_tree(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn lookup_resources(
+        &self,
+        request: Request<wire::LookupResourcesRequest>,
+    ) -> Result<Response<Self::LookupResourcesStream>, Status> {
+        let request = request.into_inner();
+        let found = self
+            .blocking(move |inner| inner.lookup_resources(request))
+            .await?;
+        Ok(Response::new(stream_of(found)))
+    }
+
+    async fn lookup_subjects(
+        &self,
+        request: Request<wire::LookupSubjectsRequest>,
+    ) -> Result<Response<Self::LookupSubjectsStream>, Status> {
+        let request = request.into_inner();
+        let found = self
+            .blocking(move |inner| inner.lookup_subjects(request))
+            .await?;
+        Ok(Response::new(stream_of(found)))
+    }
+
+    async fn import_bulk_relationships(
+        &self,
+        request: Request<Streaming<wire::ImportBulkRelationshipsRequest>>,
+    ) -> Result<Response<wire::ImportBulkRelationshipsResponse>, Status> {
+        let response = self
+            .import(request.into_inner(), |message| message.relationships)
+            .await?;
+        Ok(response.map(|num_loaded| wire::ImportBulkRelationshipsResponse { num_loaded }))
+    }
+
+    async fn export_bulk_relationships(
+        &self,
+        request: Request<wire::ExportBulkRelationshipsRequest>,
+    ) -> Result<Response<Self::ExportBulkRelationshipsStream>, Status> {
+        self.export(request.into_inner()).await.map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl SchemaService for ApiService {
+    async fn read_schema(
+        &self,
+        request: Request<wire::ReadSchemaRequest>,
+    ) -> Result<Response<wire::ReadSchemaResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.read_schema(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn write_schema(
+        &self,
+        request: Request<wire::WriteSchemaRequest>,
+    ) -> Result<Response<wire::WriteSchemaResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.write_schema(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn reflect_schema(
+        &self,
+        request: Request<wire::ReflectSchemaRequest>,
+    ) -> Result<Response<wire::ReflectSchemaResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.reflect_schema(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn computable_permissions(
+        &self,
+        request: Request<wire::ComputablePermissionsRequest>,
+    ) -> Result<Response<wire::ComputablePermissionsResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.computable_permissions(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn dependent_relations(
+        &self,
+        request: Request<wire::DependentRelationsRequest>,
+    ) -> Result<Response<wire::DependentRelationsResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.dependent_relations(request))
+            .await
+            .map(Response::new)
+    }
+
+    async fn diff_schema(
+        &self,
+        request: Request<wire::DiffSchemaRequest>,
+    ) -> Result<Response<wire::DiffSchemaResponse>, Status> {
+        let request = request.into_inner();
+        self.blocking(move |inner| inner.diff_schema(request))
+            .await
+            .map(Response::new)
+    }
+}
+
+#[tonic::async_trait]
+impl WatchService for ApiService {
+    type WatchStream = ResponseStream<wire::WatchResponse>;
+
+    async fn watch(
+        &self,
+        request: Request<wire::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let request = request.into_inner();
+        let plan = self
+            .blocking(move |inner| inner.prepare_watch(request))
+            .await?;
+        let (tx, rx) = mpsc::channel(WATCH_BUFFER);
+        tokio::spawn(watch::run(Arc::clone(&self.inner), plan, tx));
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+/// The deprecated names of stable RPCs answer exactly as the stable ones; the relationship
+/// counters are not implemented.
+#[tonic::async_trait]
+impl ExperimentalService for ApiService {
+    type BulkExportRelationshipsStream = ResponseStream<wire::BulkExportRelationshipsResponse>;
+
+    async fn bulk_import_relationships(
+        &self,
+        request: Request<Streaming<wire::BulkImportRelationshipsRequest>>,
+    ) -> Result<Response<wire::BulkImportRelationshipsResponse>, Status> {
+        let response = self
+            .import(request.into_inner(), |message| message.relationships)
+            .await?;
+        Ok(response.map(|num_loaded| wire::BulkImportRelationshipsResponse { num_loaded }))
+    }
+
+    async fn bulk_export_relationships(
+        &self,
+        request: Request<wire::BulkExportRelationshipsRequest>,
+    ) -> Result<Response<Self::BulkExportRelationshipsStream>, Status> {
+        let stream = self.export(transcode(request.get_ref())?).await?;
+        Ok(Response::new(transcode_stream(stream)))
+    }
+
+    async fn bulk_check_permission(
+        &self,
+        request: Request<wire::BulkCheckPermissionRequest>,
+    ) -> Result<Response<wire::BulkCheckPermissionResponse>, Status> {
+        let request: wire::CheckBulkPermissionsRequest = transcode(request.get_ref())?;
+        let response = self
+            .blocking(move |inner| inner.check_bulk_permissions(request))
+            .await?;
+        transcode(&response).map(Response::new)
+    }
+
+    async fn experimental_reflect_schema(
+        &self,
+        request: Request<wire::ExperimentalReflectSchemaRequest>,
+    ) -> Result<Response<wire::ExperimentalReflectSchemaResponse>, Status> {
+        let request: wire::ReflectSchemaRequest = transcode(request.get_ref())?;
+        let response = self
+            .blocking(move |inner| inner.reflect_schema(request))
+            .await?;
+        transcode(&response).map(Response::new)
+    }
+
+    async fn experimental_computable_permissions(
+        &self,
+        request: Request<wire::ExperimentalComputablePermissionsRequest>,
+    ) -> Result<Response<wire::ExperimentalComputablePermissionsResponse>, Status> {
+        let request: wire::ComputablePermissionsRequest = transcode(request.get_ref())?;
+        let response = self
+            .blocking(move |inner| inner.computable_permissions(request))
+            .await?;
+        transcode(&response).map(Response::new)
+    }
+
+    async fn experimental_dependent_relations(
+        &self,
+        request: Request<wire::ExperimentalDependentRelationsRequest>,
+    ) -> Result<Response<wire::ExperimentalDependentRelationsResponse>, Status> {
+        let request: wire::DependentRelationsRequest = transcode(request.get_ref())?;
+        let response = self
+            .blocking(move |inner| inner.dependent_relations(request))
+            .await?;
+        transcode(&response).map(Response::new)
+    }
+
+    async fn experimental_diff_schema(
+        &self,
+        request: Request<wire::ExperimentalDiffSchemaRequest>,
+    ) -> Result<Response<wire::ExperimentalDiffSchemaResponse>, Status> {
+        let request: wire::DiffSchemaRequest = transcode(request.get_ref())?;
+        let response = self
+            .blocking(move |inner| inner.diff_schema(request))
+            .await?;
+        transcode(&response).map(Response::new)
+    }
+
+    async fn experimental_register_relationship_counter(
+        &self,
+        _request: Request<wire::ExperimentalRegisterRelationshipCounterRequest>,
+    ) -> Result<Response<wire::ExperimentalRegisterRelationshipCounterResponse>, Status> {
+        Err(ApiError::Unimplemented("ExperimentalRegisterRelationshipCounter").into())
+    }
+
+    async fn experimental_count_relationships(
+        &self,
+        _request: Request<wire::ExperimentalCountRelationshipsRequest>,
+    ) -> Result<Response<wire::ExperimentalCountRelationshipsResponse>, Status> {
+        Err(ApiError::Unimplemented("ExperimentalCountRelationships").into())
+    }
+
+    async fn experimental_unregister_relationship_counter(
+        &self,
+        _request: Request<wire::ExperimentalUnregisterRelationshipCounterRequest>,
+    ) -> Result<Response<wire::ExperimentalUnregisterRelationshipCounterResponse>, Status> {
+        Err(ApiError::Unimplemented("ExperimentalUnregisterRelationshipCounter").into())
+    }
+}
