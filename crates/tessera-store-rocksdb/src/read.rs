@@ -34,6 +34,17 @@ pub(crate) enum Scope {
     Total,
 }
 
+impl Scope {
+    /// The scope of a scan of every key starting with `prefix`.
+    fn of_prefix(prefix: &[u8]) -> Self {
+        if keys::in_bloom_domain(prefix) {
+            Scope::Prefix
+        } else {
+            Scope::Total
+        }
+    }
+}
+
 /// The store as of one revision, with expiry judged at one instant.
 #[derive(Clone, Copy)]
 pub(crate) struct View<'a> {
@@ -209,16 +220,9 @@ impl<'a> View<'a> {
         visit: &mut Visit<'_>,
     ) -> Result<(), StoreError> {
         let after = after.map(|after| Index::Forward.encode_relationship_tuple(after));
-        let mut matching = |relationship: Relationship| {
-            if filter.matches(&relationship) {
-                visit(relationship)
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
         if filter.resource_type.is_none() {
             if let Some(subject) = &filter.subject {
-                return self.scan_by_subject(filter, subject, after.as_deref(), &mut matching);
+                return self.scan_by_subject(filter, subject, after.as_deref(), visit);
             }
         }
         let prefix = forward_prefix(filter);
@@ -226,12 +230,14 @@ impl<'a> View<'a> {
             Some(after) => keys::after_tuple(after).max(prefix.clone()),
             None => prefix.clone(),
         };
-        let scope = if keys::in_bloom_domain(&prefix) {
-            Scope::Prefix
-        } else {
-            Scope::Total
+        let mut iter = self.iterator(Index::Forward, Scope::of_prefix(&prefix))?;
+        let mut matching = |relationship: Relationship| {
+            if filter.matches(&relationship) {
+                visit(relationship)
+            } else {
+                ControlFlow::Continue(())
+            }
         };
-        let mut iter = self.iterator(Index::Forward, scope)?;
         self.scan(&mut iter, Index::Forward, &prefix, &start, &mut matching)
             .map(drop)
     }
@@ -258,14 +264,9 @@ impl<'a> View<'a> {
                 None => {}
             }
         }
-        let scope = if keys::in_bloom_domain(&prefix) {
-            Scope::Prefix
-        } else {
-            Scope::Total
-        };
-        let mut iter = self.iterator(Index::Reverse, scope)?;
+        let mut iter = self.iterator(Index::Reverse, Scope::of_prefix(&prefix))?;
         let mut found = Vec::new();
-        let _all = self.scan(
+        self.scan(
             &mut iter,
             Index::Reverse,
             &prefix,
@@ -279,7 +280,8 @@ impl<'a> View<'a> {
                 }
                 ControlFlow::Continue(())
             },
-        )?;
+        )
+        .map(drop)?;
         found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (_, relationship) in found {
             if visit(relationship).is_break() {
