@@ -5,6 +5,7 @@
 
 #![expect(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "helpers of a test: a failure is the test failing"
 )]
 
@@ -140,7 +141,7 @@ fn run_child(dir: &Path, round: u64, kill_after: Duration, check_lock: bool) -> 
     });
 
     let mut report = Report::default();
-    let mut record = |line: String, report: &mut Report| {
+    let record = |line: String, report: &mut Report| {
         // libtest prints `test crash_child ... ` before the child's first line.
         let words: Vec<&str> = line.split_whitespace().collect();
         let start = words
