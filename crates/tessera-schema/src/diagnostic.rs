@@ -172,20 +172,30 @@ impl<'a> IntoIterator for &'a Diagnostics {
     }
 }
 
+/// How many diagnostics `Display` shows; the rest are counted.
+const MAX_RENDERED: usize = 50;
+
+/// How much of a long source line the snippet shows on each side of the caret, in bytes.
+const SNIPPET_CONTEXT: usize = 60;
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines = LineIndex::new(&self.source);
-        for (index, diagnostic) in self.diagnostics.iter().enumerate() {
+        for (index, diagnostic) in self.diagnostics.iter().take(MAX_RENDERED).enumerate() {
             if index > 0 {
                 writeln!(f)?;
             }
             render(f, &self.file_name, &self.source, &lines, diagnostic)?;
         }
+        if let Some(hidden) = self.diagnostics.len().checked_sub(MAX_RENDERED).filter(|n| *n > 0) {
+            writeln!(f, "\nerror: {hidden} more problems not shown")?;
+        }
         Ok(())
     }
 }
 
-/// Rustc-style rendering of one diagnostic; every line ends with `\n`.
+/// Rustc-style rendering of one diagnostic; every line ends with `\n`. Long lines are cut
+/// to a window around the caret, marked with `...`.
 fn render(
     f: &mut fmt::Formatter<'_>,
     file_name: &str,
@@ -196,14 +206,22 @@ fn render(
     let line_number = diagnostic.line.to_string();
     let gutter = " ".repeat(line_number.len());
     let (line_start, line_end) = lines.bounds(source, diagnostic.span.start);
-    let line_text = &source[line_start..line_end];
-    let before = &source[line_start..diagnostic.span.start.min(line_end)];
-    let underlined = &source[diagnostic.span.start.min(line_end)..diagnostic.span.end.clamp(
-        diagnostic.span.start.min(line_end),
-        line_end,
-    )];
-    let indent = display_width(before);
-    let carets = display_width(underlined).max(1);
+    let caret_start = floor_char_boundary(source, diagnostic.span.start.clamp(line_start, line_end));
+    let caret_end =
+        floor_char_boundary(source, diagnostic.span.end.clamp(caret_start, line_end));
+    let window_start = floor_char_boundary(
+        source,
+        caret_start.saturating_sub(SNIPPET_CONTEXT).max(line_start),
+    );
+    let window_end = floor_char_boundary(
+        source,
+        (caret_end + SNIPPET_CONTEXT).min(line_end),
+    );
+    let cut_left = if window_start > line_start { "..." } else { "" };
+    let cut_right = if window_end < line_end { "..." } else { "" };
+    let indent = cut_left.len() + display_width(&source[window_start..caret_start]);
+    let carets = display_width(&source[caret_start..caret_end]).max(1);
+    let shown = expand_tabs(&source[window_start..window_end]);
 
     writeln!(f, "error: {}", diagnostic.message)?;
     writeln!(
@@ -212,7 +230,7 @@ fn render(
         diagnostic.line, diagnostic.column
     )?;
     writeln!(f, "{gutter} |")?;
-    writeln!(f, "{line_number} | {}", expand_tabs(line_text).trim_end())?;
+    writeln!(f, "{line_number} | {}", format!("{cut_left}{shown}{cut_right}").trim_end())?;
     writeln!(f, "{gutter} | {}{}", " ".repeat(indent), "^".repeat(carets))?;
     writeln!(f, "{gutter} = help: {}", diagnostic.help)
 }
@@ -229,6 +247,9 @@ fn display_width(text: &str) -> usize {
 /// Byte offsets of line starts, for turning offsets into line:column.
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
+    /// Per line: whether it is ASCII, so a column is a byte difference (keeps positioning
+    /// linear even for a huge schema written on one line).
+    ascii: Vec<bool>,
 }
 
 impl LineIndex {
@@ -243,7 +264,15 @@ impl LineIndex {
                 starts.push(index + 1);
             }
         }
-        Self { starts }
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(line, &start)| {
+                let end = starts.get(line + 1).copied().unwrap_or(bytes.len());
+                bytes[start..end].is_ascii()
+            })
+            .collect();
+        Self { starts, ascii }
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -252,10 +281,15 @@ impl LineIndex {
 
     /// 1-based line and character column of `offset`.
     pub(crate) fn position(&self, source: &str, offset: usize) -> (u32, u32) {
-        let offset = offset.min(source.len());
+        let offset = floor_char_boundary(source, offset);
         let line = self.line_of(offset);
-        let column = source[self.starts[line]..offset].chars().count() + 1;
-        (saturate(line + 1), saturate(column))
+        let start = self.starts[line];
+        let column = if self.ascii[line] {
+            offset - start
+        } else {
+            source[start..offset].chars().count()
+        };
+        (saturate(line + 1), saturate(column + 1))
     }
 
     /// Byte range of the line holding `offset`, without its line end.
@@ -267,6 +301,15 @@ impl LineIndex {
             .map_or(source.len(), |len| start + len);
         (start, end)
     }
+}
+
+/// The largest char boundary at or before `offset` (clamped to the text).
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 fn saturate(value: usize) -> u32 {

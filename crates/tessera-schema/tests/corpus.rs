@@ -1,5 +1,8 @@
-//! Real schemas compile: every `schema:` of SpiceDB's conformance corpus (in the shared
-//! folder next to the repository) and every example in the repository's `schema/` folder.
+//! Real schemas compile, and format to text that compiles to the same schema: every
+//! `schema:` of SpiceDB's conformance corpus (in the shared folder next to the repository)
+//! and every example in the repository's `schema/` folder.
+
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,7 +28,7 @@ struct ValidationFile {
 }
 
 /// The `schema:` of a validation file (only its first YAML document counts).
-pub fn schema_of(path: &Path) -> String {
+fn schema_of(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap();
     let document = serde_yaml_ng::Deserializer::from_str(&text)
         .next()
@@ -36,11 +39,12 @@ pub fn schema_of(path: &Path) -> String {
         .unwrap_or_else(|| panic!("{} has no schema", path.display()))
 }
 
-fn assert_compiles(name: &str, source: &str) -> tessera_schema::ir::Schema {
-    match tessera_schema::compile_named(name, source) {
-        Ok(schema) => schema,
-        Err(diagnostics) => panic!("{name} does not compile:\n{diagnostics}"),
+fn assert_compiles_and_formats(name: &str, source: &str) {
+    if let Err(diagnostics) = tessera_schema::compile_named(name, source) {
+        panic!("{name} does not compile:\n{diagnostics}");
     }
+    let formatted = tessera_schema::format(source).unwrap();
+    common::assert_same_meaning(name, source, &formatted);
 }
 
 #[test]
@@ -56,7 +60,7 @@ fn every_conformance_schema_compiles() {
     assert!(!files.is_empty(), "no validation files in {}", dir.display());
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert_compiles(&name, &schema_of(&path));
+        assert_compiles_and_formats(&name, &schema_of(&path));
     }
 }
 
@@ -69,11 +73,11 @@ fn every_example_schema_compiles() {
     };
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert_compiles(&name, &fs::read_to_string(&path).unwrap());
+        assert_compiles_and_formats(&name, &fs::read_to_string(&path).unwrap());
     }
     for path in files_or_empty(&dir, "yaml") {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert_compiles(&name, &schema_of(&path));
+        assert_compiles_and_formats(&name, &schema_of(&path));
     }
 }
 
