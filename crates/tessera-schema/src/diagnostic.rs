@@ -187,7 +187,12 @@ impl fmt::Display for Diagnostics {
             }
             render(f, &self.file_name, &self.source, &lines, diagnostic)?;
         }
-        if let Some(hidden) = self.diagnostics.len().checked_sub(MAX_RENDERED).filter(|n| *n > 0) {
+        if let Some(hidden) = self
+            .diagnostics
+            .len()
+            .checked_sub(MAX_RENDERED)
+            .filter(|n| *n > 0)
+        {
             writeln!(f, "\nerror: {hidden} more problems not shown")?;
         }
         Ok(())
@@ -206,17 +211,14 @@ fn render(
     let line_number = diagnostic.line.to_string();
     let gutter = " ".repeat(line_number.len());
     let (line_start, line_end) = lines.bounds(source, diagnostic.span.start);
-    let caret_start = floor_char_boundary(source, diagnostic.span.start.clamp(line_start, line_end));
-    let caret_end =
-        floor_char_boundary(source, diagnostic.span.end.clamp(caret_start, line_end));
+    let caret_start =
+        floor_char_boundary(source, diagnostic.span.start.clamp(line_start, line_end));
+    let caret_end = floor_char_boundary(source, diagnostic.span.end.clamp(caret_start, line_end));
     let window_start = floor_char_boundary(
         source,
         caret_start.saturating_sub(SNIPPET_CONTEXT).max(line_start),
     );
-    let window_end = floor_char_boundary(
-        source,
-        (caret_end + SNIPPET_CONTEXT).min(line_end),
-    );
+    let window_end = floor_char_boundary(source, (caret_end + SNIPPET_CONTEXT).min(line_end));
     let cut_left = if window_start > line_start { "..." } else { "" };
     let cut_right = if window_end < line_end { "..." } else { "" };
     let indent = cut_left.len() + display_width(&source[window_start..caret_start]);
@@ -230,7 +232,11 @@ fn render(
         diagnostic.line, diagnostic.column
     )?;
     writeln!(f, "{gutter} |")?;
-    writeln!(f, "{line_number} | {}", format!("{cut_left}{shown}{cut_right}").trim_end())?;
+    writeln!(
+        f,
+        "{line_number} | {}",
+        format!("{cut_left}{shown}{cut_right}").trim_end()
+    )?;
     writeln!(f, "{gutter} | {}{}", " ".repeat(indent), "^".repeat(carets))?;
     writeln!(f, "{gutter} = help: {}", diagnostic.help)
 }
@@ -317,7 +323,10 @@ fn saturate(value: usize) -> u32 {
 }
 
 /// The candidate closest to `name` by edit distance, if close enough to be a plausible typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let threshold = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()

@@ -8,8 +8,8 @@
 //! as written.
 
 use crate::ast::{
-    self, ArrowSyntax, Block, Caveat, CaveatTypeRef, Comments, Expr, ItemKind, Member,
-    MemberKind, Operator, TypeTarget,
+    self, ArrowSyntax, Block, Caveat, CaveatTypeRef, Comments, Expr, ItemKind, Member, MemberKind,
+    Operator, TypeTarget,
 };
 use crate::diagnostic::Span;
 
@@ -59,7 +59,8 @@ impl<'a> Printer<'a> {
     fn comment_lines(&mut self, comments: &[Span], depth: usize) {
         for comment in comments {
             self.indent(depth);
-            self.out.push_str(self.source[comment.start..comment.end].trim_end());
+            self.out
+                .push_str(self.source[comment.start..comment.end].trim_end());
             self.out.push('\n');
         }
     }
@@ -68,7 +69,8 @@ impl<'a> Printer<'a> {
     fn end_line(&mut self, comments: &[Span]) {
         for comment in comments {
             self.out.push(' ');
-            self.out.push_str(self.source[comment.start..comment.end].trim_end());
+            self.out
+                .push_str(self.source[comment.start..comment.end].trim_end());
         }
         self.out.push('\n');
     }
@@ -152,8 +154,11 @@ impl<'a> Printer<'a> {
             MemberKind::Permission(permission) => {
                 self.out.push_str("permission ");
                 self.out.push_str(&permission.name.text);
-                let annotation: Vec<&str> =
-                    permission.annotation.iter().map(|n| n.text.as_str()).collect();
+                let annotation: Vec<&str> = permission
+                    .annotation
+                    .iter()
+                    .map(|n| n.text.as_str())
+                    .collect();
                 if !annotation.is_empty() {
                     self.out.push_str(": ");
                     self.out.push_str(&annotation.join(" | "));

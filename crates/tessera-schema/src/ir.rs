@@ -298,7 +298,10 @@ impl Schema {
     pub fn relation_ref(&self, definition: &str, relation: &str) -> Option<RelationRef> {
         let definition_id = self.definition_id(definition)?;
         let relation = self.definition(definition_id).relation_id(relation)?;
-        Some(RelationRef { definition: definition_id, relation })
+        Some(RelationRef {
+            definition: definition_id,
+            relation,
+        })
     }
 
     /// The id of the caveat named `name`.
@@ -334,7 +337,10 @@ impl Schema {
         };
         match (subject.caveat, subject.expiration) {
             (Some(caveat), true) => {
-                text.push_str(&format!(" with {} and expiration", self.caveat(caveat).name));
+                text.push_str(&format!(
+                    " with {} and expiration",
+                    self.caveat(caveat).name
+                ));
             }
             (Some(caveat), false) => text.push_str(&format!(" with {}", self.caveat(caveat).name)),
             (None, true) => text.push_str(" with expiration"),

@@ -96,7 +96,14 @@ pub(crate) struct Tokens {
 }
 
 /// Words that are keywords whatever the `use` flags.
-const ALWAYS_KEYWORDS: [&str; 6] = ["definition", "caveat", "relation", "permission", "nil", "with"];
+const ALWAYS_KEYWORDS: [&str; 6] = [
+    "definition",
+    "caveat",
+    "relation",
+    "permission",
+    "nil",
+    "with",
+];
 
 /// A `use` flag: which words it turns into keywords.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -192,7 +199,11 @@ impl FlagTracker {
                 self.after_use = word == "use";
             }
         }
-        if self.enabled.iter().any(|flag| flag.keywords().contains(&word)) {
+        if self
+            .enabled
+            .iter()
+            .any(|flag| flag.keywords().contains(&word))
+        {
             TokenKind::Keyword
         } else {
             TokenKind::Identifier
@@ -310,13 +321,14 @@ impl<'a> Lexer<'a> {
     /// escapes, and `'''` opens a string that `"""` closes.
     fn string(&mut self) -> Result<(), Diagnostic> {
         let rest = self.rest();
-        let (open_len, terminator, multiline) = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
-            (3, "\"\"\"", true)
-        } else if rest.starts_with('"') {
-            (1, "\"", false)
-        } else {
-            (1, "'", false)
-        };
+        let (open_len, terminator, multiline) =
+            if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+                (3, "\"\"\"", true)
+            } else if rest.starts_with('"') {
+                (1, "\"", false)
+            } else {
+                (1, "'", false)
+            };
         let body = &rest[open_len..];
         let limit = if multiline {
             body.len()

@@ -5,8 +5,8 @@
 
 use crate::ast::{
     ArrowStep, ArrowSyntax, Block, Caveat, CaveatTypeRef, Comments, Expr, File, Import, Item,
-    ItemKind, Member, MemberKind, Name, Operator, Parameter, PermissionDecl, RelationDecl,
-    TypeRef, TypeTarget, Use,
+    ItemKind, Member, MemberKind, Name, Operator, Parameter, PermissionDecl, RelationDecl, TypeRef,
+    TypeTarget, Use,
 };
 use crate::diagnostic::{Diagnostic, Span};
 use crate::lexer::{Token, TokenKind, Tokens, UseFlag, lex};
@@ -257,10 +257,7 @@ impl<'a> Parser<'a> {
     fn use_statement(&mut self, after_definition: bool) -> Parsed<Use> {
         let use_token = self.advance();
         if !matches!(self.kind(), TokenKind::Identifier | TokenKind::Keyword) {
-            return Err(self.expected(
-                "a flag name after `use`",
-                "write e.g. `use expiration`",
-            ));
+            return Err(self.expected("a flag name after `use`", "write e.g. `use expiration`"));
         }
         let name_token = self.advance();
         let name = &self.source[name_token.span.start..name_token.span.end];
@@ -369,7 +366,9 @@ impl<'a> Parser<'a> {
                     if let Some(member) = members.last_mut() {
                         member.comments.trailing.extend(comments.trailing);
                     } else {
-                        self.tokens[self.pos].comments.splice(0..0, comments.trailing);
+                        self.tokens[self.pos]
+                            .comments
+                            .splice(0..0, comments.trailing);
                     }
                 }
             }
@@ -386,10 +385,7 @@ impl<'a> Parser<'a> {
 
     fn relation(&mut self) -> Parsed<RelationDecl> {
         let keyword = self.advance().span;
-        let name = self.identifier(
-            "a relation name",
-            "write e.g. `relation viewer: user`",
-        )?;
+        let name = self.identifier("a relation name", "write e.g. `relation viewer: user`")?;
         self.expect(
             TokenKind::Colon,
             "a relation lists its subject types after `:`, e.g. `relation viewer: user`",

@@ -5,13 +5,20 @@
 //! `TESSERA_BLESS=1 cargo test -p tessera-schema --test golden` rewrites the `.expected`
 //! files from the current output; review every change before committing it.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test: a failure is the test failing"
+)]
+
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(kind);
     let mut cases: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -29,8 +36,12 @@ fn check_expected(case: &Path, actual: &str) -> Result<(), String> {
         fs::write(&expected_path, actual).unwrap();
         return Ok(());
     }
-    let expected = fs::read_to_string(&expected_path)
-        .map_err(|e| format!("{}: {e} (run with TESSERA_BLESS=1)", expected_path.display()))?;
+    let expected = fs::read_to_string(&expected_path).map_err(|e| {
+        format!(
+            "{}: {e} (run with TESSERA_BLESS=1)",
+            expected_path.display()
+        )
+    })?;
     if expected == actual {
         Ok(())
     } else {

@@ -7,12 +7,65 @@ use proptest::prelude::*;
 
 /// Pieces of schema syntax, so random sequences often get deep into the grammar.
 const PIECES: &[&str] = &[
-    "definition ", "caveat ", "relation ", "permission ", "partial ", "use ", "import ",
-    "expiration", "self", "partial", "typechecking", "import", "and ", "with ", "nil", "user",
-    "group", "document", "member", "viewer", "view", "parent", "org/team", "c1", "any", "all",
-    "int", "list<string>", "map<any>", "\"x.zed\"", "{", "}", "(", ")", ":", ";", "\n", " ",
-    "|", "+", "-", "&", "->", ".", "#", "...", "*", "=", ",", "<", ">", "// c\n", "/** d */",
-    "'s'", "==", "&&", "@", "\t", "\r\n",
+    "definition ",
+    "caveat ",
+    "relation ",
+    "permission ",
+    "partial ",
+    "use ",
+    "import ",
+    "expiration",
+    "self",
+    "partial",
+    "typechecking",
+    "import",
+    "and ",
+    "with ",
+    "nil",
+    "user",
+    "group",
+    "document",
+    "member",
+    "viewer",
+    "view",
+    "parent",
+    "org/team",
+    "c1",
+    "any",
+    "all",
+    "int",
+    "list<string>",
+    "map<any>",
+    "\"x.zed\"",
+    "{",
+    "}",
+    "(",
+    ")",
+    ":",
+    ";",
+    "\n",
+    " ",
+    "|",
+    "+",
+    "-",
+    "&",
+    "->",
+    ".",
+    "#",
+    "...",
+    "*",
+    "=",
+    ",",
+    "<",
+    ">",
+    "// c\n",
+    "/** d */",
+    "'s'",
+    "==",
+    "&&",
+    "@",
+    "\t",
+    "\r\n",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -41,7 +94,10 @@ fn exercise(source: &str) {
         let rendered = diagnostics.to_string();
         assert!(rendered.contains("= help: "), "{rendered}");
         for diagnostic in &diagnostics {
-            assert!(diagnostic.line() >= 1 && diagnostic.column() >= 1, "{diagnostic}");
+            assert!(
+                diagnostic.line() >= 1 && diagnostic.column() >= 1,
+                "{diagnostic}"
+            );
             assert!(diagnostic.span().end <= source.len());
         }
     }
@@ -71,19 +127,29 @@ fn pathological_input_is_handled_in_linear_time_without_overflowing() {
     for depth in [60, 10_000] {
         let open = "(".repeat(depth);
         let close = ")".repeat(depth);
-        exercise(&format!("definition doc {{\n relation rel: doc\n permission per = {open}rel{close}\n}}"));
+        exercise(&format!(
+            "definition doc {{\n relation rel: doc\n permission per = {open}rel{close}\n}}"
+        ));
         let types = "list<".repeat(depth);
         exercise(&format!("caveat c(a {types}int) {{ a }}"));
     }
     let chain = vec!["rel"; 50_000].join(" - ");
-    exercise(&format!("definition doc {{\n relation rel: doc\n permission per = {chain}\n}}"));
+    exercise(&format!(
+        "definition doc {{\n relation rel: doc\n permission per = {chain}\n}}"
+    ));
     let arrows = vec!["rel"; 50_000].join("->");
-    exercise(&format!("definition doc {{\n relation rel: doc\n permission per = {arrows}\n}}"));
+    exercise(&format!(
+        "definition doc {{\n relation rel: doc\n permission per = {arrows}\n}}"
+    ));
     // Thousands of errors on one long line: positions and rendering stay linear.
     let bad_names = vec!["r"; 50_000].join(" + ");
-    exercise(&format!("definition doc {{ relation rel: doc; permission per = {bad_names}; }}"));
+    exercise(&format!(
+        "definition doc {{ relation rel: doc; permission per = {bad_names}; }}"
+    ));
     let partials: String = (0..2_000)
         .map(|i| format!("partial p{i:04} {{\n ...p{:04}\n}}\n", i + 1))
         .collect();
-    exercise(&format!("use partial\n{partials}definition doc {{\n ...p0000\n}}"));
+    exercise(&format!(
+        "use partial\n{partials}definition doc {{\n ...p0000\n}}"
+    ));
 }

@@ -19,14 +19,42 @@ const MAX_EXPRESSION_CHARS: usize = 100_000;
 
 /// Words CEL reserves; a parameter spelled like one can never be referenced.
 const CEL_RESERVED: [&str; 21] = [
-    "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
-    "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void",
+    "true",
+    "false",
+    "null",
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
     "while",
 ];
 
 const TYPE_NAMES: [&str; 12] = [
-    "any", "bool", "string", "int", "uint", "double", "bytes", "duration", "timestamp",
-    "ipaddress", "list", "map",
+    "any",
+    "bool",
+    "string",
+    "int",
+    "uint",
+    "double",
+    "bytes",
+    "duration",
+    "timestamp",
+    "ipaddress",
+    "list",
+    "map",
 ];
 
 impl Compiler<'_> {

@@ -18,8 +18,7 @@ use tessera_types::NameKind;
 use crate::ast::{self, Comments, ItemKind, MemberKind};
 use crate::diagnostic::{Diagnostic, LineIndex, Span, did_you_mean};
 use crate::ir::{
-    CaveatId, Definition, DefinitionId, Relation, RelationBody, RelationId, Schema,
-    SourcePosition,
+    CaveatId, Definition, DefinitionId, Relation, RelationBody, RelationId, Schema, SourcePosition,
 };
 use crate::lexer::UseFlag;
 use crate::reachability;
@@ -36,9 +35,9 @@ pub(crate) fn compile(file: &ast::File, source: &str) -> Result<Schema, Vec<Diag
         schema: Schema::default(),
         declarations: Vec::new(),
         subject_spans: HashMap::new(),
-        typechecking: file.items.iter().any(|item| {
-            matches!(&item.kind, ItemKind::Use(used) if used.flag == UseFlag::TypeChecking)
-        }),
+        typechecking: file.items.iter().any(
+            |item| matches!(&item.kind, ItemKind::Use(used) if used.flag == UseFlag::TypeChecking),
+        ),
     };
     compiler.reject_imports(file);
     compiler.check_names(file);
@@ -159,7 +158,9 @@ impl<'a> Compiler<'a> {
             }
             taken.insert(&name.text, name.span);
             match &item.kind {
-                ItemKind::Definition(block) => self.declare_definition(block, &item.comments, partials),
+                ItemKind::Definition(block) => {
+                    self.declare_definition(block, &item.comments, partials)
+                }
                 ItemKind::Caveat(caveat) => {
                     let compiled = self.compile_caveat(caveat, &item.comments);
                     let id = CaveatId(index_u32(self.schema.caveats.len()));
@@ -221,7 +222,9 @@ impl<'a> Compiler<'a> {
             kept.push(declaration);
         }
         let id = DefinitionId(index_u32(self.schema.definitions.len()));
-        self.schema.definition_ids.insert(definition.name.clone(), id);
+        self.schema
+            .definition_ids
+            .insert(definition.name.clone(), id);
         self.schema.definitions.push(definition);
         self.declarations.push(kept);
     }
@@ -250,12 +253,18 @@ impl<'a> Compiler<'a> {
         if found.is_none() {
             let definition = self.schema.definition(definition);
             let help = if name.text == "self" {
-                "to refer to the resource itself, add `use self` at the top of the schema".to_owned()
+                "to refer to the resource itself, add `use self` at the top of the schema"
+                    .to_owned()
             } else {
                 did_you_mean(
                     &name.text,
                     definition.relations.iter().map(|r| r.name.as_str()),
-                    || format!("`{}` declares no relation or permission of that name", definition.name),
+                    || {
+                        format!(
+                            "`{}` declares no relation or permission of that name",
+                            definition.name
+                        )
+                    },
                 )
             };
             self.errors.push(Diagnostic::semantic(
@@ -280,7 +289,12 @@ impl<'a> Compiler<'a> {
             did_you_mean(
                 &name.text,
                 self.schema.caveats.iter().map(|c| c.name.as_str()),
-                || format!("declare it with `caveat {}(param type) {{ ... }}`", name.text),
+                || {
+                    format!(
+                        "declare it with `caveat {}(param type) {{ ... }}`",
+                        name.text
+                    )
+                },
             )
         };
         self.errors.push(Diagnostic::semantic(

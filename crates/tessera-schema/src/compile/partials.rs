@@ -52,7 +52,10 @@ impl<'a> Partials<'a> {
 
     fn unknown(&self, name: &ast::Name) -> Diagnostic {
         let help = did_you_mean(&name.text, self.by_name.keys().copied(), || {
-            format!("declare it with `partial {} {{ ... }}` (needs `use partial`)", name.text)
+            format!(
+                "declare it with `partial {} {{ ... }}` (needs `use partial`)",
+                name.text
+            )
         });
         Diagnostic::parse(name.span, format!("unknown partial `{}`", name.text), help)
     }

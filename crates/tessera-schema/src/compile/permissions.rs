@@ -191,9 +191,10 @@ impl Compiler<'_> {
                 let Declaration::Permission(declaration) = declaration else {
                     continue;
                 };
-                let (Some(first), Some(last)) =
-                    (declaration.annotation.first(), declaration.annotation.last())
-                else {
+                let (Some(first), Some(last)) = (
+                    declaration.annotation.first(),
+                    declaration.annotation.last(),
+                ) else {
                     continue;
                 };
                 let reachable = self.terminal_types(RelationRef {

@@ -32,7 +32,10 @@ impl Compiler<'_> {
                     continue;
                 };
                 let definition = DefinitionId(super::index_u32(definition_index));
-                let (allowed, spans) = self.allowed_subjects(definition, declaration).into_iter().unzip();
+                let (allowed, spans) = self
+                    .allowed_subjects(definition, declaration)
+                    .into_iter()
+                    .unzip();
                 self.schema.definitions[definition_index].relations[relation_index].body =
                     RelationBody::Relation(allowed);
                 let relation = RelationRef {
@@ -81,10 +84,7 @@ impl Compiler<'_> {
             TypeTarget::Terminal | TypeTarget::Ellipsis | TypeTarget::Wildcard => true,
         };
         let type_valid = NameKind::ObjectType.matches(&type_name.text);
-        let caveat = match &reference.caveat {
-            Some(name) => Some(self.find_caveat(name)),
-            None => None,
-        };
+        let caveat = reference.caveat.as_ref().map(|name| self.find_caveat(name));
         if !(type_valid && relation_name_valid) {
             return None;
         }
@@ -181,8 +181,10 @@ impl Compiler<'_> {
         let mut reported = HashSet::new();
         for definition_index in 0..self.declarations.len() {
             let definition = DefinitionId(super::index_u32(definition_index));
-            for (relation_index, relation) in
-                self.schema.definitions[definition_index].relations.iter().enumerate()
+            for (relation_index, relation) in self.schema.definitions[definition_index]
+                .relations
+                .iter()
+                .enumerate()
             {
                 let Some(spans) = self.subject_spans.get(&RelationRef {
                     definition,
