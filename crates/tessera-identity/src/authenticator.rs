@@ -13,7 +13,9 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     /// [`IdentityError::Rejected`] when the credential is recognisably this authenticator's
-    /// but invalid (a token with a bad signature): no other authenticator is asked.
+    /// but invalid (a token with a bad signature): no other authenticator is asked. The
+    /// authenticator logs the detailed reason itself, where it knows the context (key id,
+    /// token fingerprint), at debug level.
     fn authenticate(&self, credentials: &Credentials) -> Result<Option<Principal>, IdentityError>;
 }
 
@@ -49,7 +51,7 @@ impl AuthenticatorChain {
             }
         }
         Err(IdentityError::Unrecognised {
-            kind: "bearer token",
+            kind: credentials.kind(),
         })
     }
 }
@@ -68,6 +70,7 @@ impl Authenticator for AuthenticatorChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Rejection;
     use crate::principal::{Claims, PrincipalKind};
 
     /// Accepts the token `good-<name>`, rejects `bad-*`, passes on the rest.
@@ -89,7 +92,7 @@ mod tests {
                     claims: Claims::new(),
                 }))
             } else if token.starts_with("bad-") {
-                Err(IdentityError::Rejected("expired".to_owned()))
+                Err(IdentityError::Rejected(Rejection::Expired))
             } else {
                 Ok(None)
             }
@@ -108,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             chain().verify(&Credentials::bearer("bad-x")).unwrap_err(),
-            IdentityError::Rejected("expired".to_owned())
+            IdentityError::Rejected(Rejection::Expired)
         );
     }
 

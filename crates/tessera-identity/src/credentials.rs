@@ -1,14 +1,22 @@
 use std::fmt;
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
 
 use crate::error::IdentityError;
 
+/// A verified client certificate chain, leaf first, as rustls hands it to the server (tonic's
+/// `Request::peer_certs()`).
+pub type PeerCertificates = Arc<Vec<CertificateDer<'static>>>;
+
 /// Everything a request presents to prove who it is.
 ///
-/// Later transports add fields here (the verified client certificate chain of an mTLS
-/// connection); authenticators look at the parts they understand.
+/// Authenticators look at the parts they understand: a bearer token (a preshared key or a
+/// JWT) and, on an mTLS connection, the client's certificate chain.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     bearer: Option<String>,
+    peer_certificates: Option<PeerCertificates>,
 }
 
 impl Credentials {
@@ -33,7 +41,19 @@ impl Credentials {
     pub fn bearer(token: impl Into<String>) -> Self {
         Self {
             bearer: Some(token.into()),
+            peer_certificates: None,
         }
+    }
+
+    /// Adds the client certificate chain of the connection.
+    ///
+    /// Only pass a chain that the TLS layer has verified against the configured client CA
+    /// (see [`client_certificate_verifier`](crate::client_certificate_verifier)): the mTLS
+    /// authenticator reads identities from it and does not verify signatures again.
+    #[must_use]
+    pub fn with_peer_certificates(mut self, chain: PeerCertificates) -> Self {
+        self.peer_certificates = (!chain.is_empty()).then_some(chain);
+        self
     }
 
     /// The bearer token, if one was presented.
@@ -41,9 +61,23 @@ impl Credentials {
         self.bearer.as_deref()
     }
 
+    /// The verified client certificate chain, leaf first; empty without mTLS.
+    pub fn peer_certificates(&self) -> &[CertificateDer<'static>] {
+        self.peer_certificates.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     /// Whether nothing at all was presented.
     pub fn is_empty(&self) -> bool {
-        self.bearer.is_none()
+        self.bearer.is_none() && self.peer_certificates.is_none()
+    }
+
+    /// What was presented, for error messages: the bearer token when there is one.
+    pub(crate) fn kind(&self) -> &'static str {
+        if self.bearer.is_some() {
+            "bearer token"
+        } else {
+            "client certificate"
+        }
     }
 }
 
@@ -52,6 +86,7 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .field("peer_certificates", &self.peer_certificates().len())
             .finish()
     }
 }
@@ -81,6 +116,17 @@ mod tests {
             assert!(!err.to_string().contains("dXNlcjpwYXNz"));
             assert!(!err.to_string().contains("abc"));
         }
+    }
+
+    #[test]
+    fn a_certificate_chain_is_a_credential_and_an_empty_one_is_not() {
+        let chain = Arc::new(vec![CertificateDer::from(vec![1, 2, 3])]);
+        let credentials = Credentials::default().with_peer_certificates(chain);
+        assert!(!credentials.is_empty());
+        assert_eq!(credentials.peer_certificates().len(), 1);
+        assert_eq!(credentials.kind(), "client certificate");
+        let none = Credentials::default().with_peer_certificates(Arc::new(Vec::new()));
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@ use serde_json::{Map, Value};
 use tessera_types::SubjectRef;
 
 use crate::error::IdentityError;
+use crate::subject::SubjectTemplate;
 
 /// Attributes an authenticator vouches for beyond the id (e.g. a JWT's claims).
 pub type Claims = Map<String, Value>;
@@ -34,17 +35,14 @@ pub struct Principal {
 
 impl Principal {
     /// The principal as a subject of `object_type`, e.g. `service:ci`, so that the
-    /// authorization layer can ask permission questions about it.
+    /// authorization layer can ask permission questions about it. A
+    /// [`SubjectMapping`](crate::SubjectMapping) chooses the type (and more) per kind.
     ///
     /// # Errors
-    /// [`IdentityError::NotASubject`] when the type or the id breaks SpiceDB's name rules.
+    /// [`IdentityError::NotASubject`] when the type or the id breaks SpiceDB's name rules, or
+    /// the id is the wildcard `*`.
     pub fn as_subject(&self, object_type: &str) -> Result<SubjectRef, IdentityError> {
-        SubjectRef::new(object_type, self.id.as_str(), None).map_err(|err| {
-            IdentityError::NotASubject {
-                principal: self.id.clone(),
-                reason: err.to_string(),
-            }
-        })
+        SubjectTemplate::id_of(object_type).subject(self)
     }
 }
 
@@ -66,7 +64,9 @@ mod tests {
     fn principals_become_subjects_when_their_id_is_a_valid_object_id() {
         let subject = principal("ci-runner").as_subject("service").unwrap();
         assert_eq!(subject.to_string(), "service:ci-runner");
-        let err = principal("a b").as_subject("service").unwrap_err();
-        assert!(matches!(err, IdentityError::NotASubject { .. }), "{err}");
+        for id in ["a b", "*"] {
+            let err = principal(id).as_subject("service").unwrap_err();
+            assert!(matches!(err, IdentityError::NotASubject { .. }), "{err}");
+        }
     }
 }
