@@ -50,7 +50,7 @@ mod relationship;
 pub mod ir;
 
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Span};
-pub use relationship::{InvalidSubject, RelationshipError, UpdateOperation, validate_relationship};
+pub use relationship::{RelationshipError, UpdateOperation, validate_relationship};
 
 /// The file name diagnostics show when none is given.
 const DEFAULT_FILE_NAME: &str = "schema";

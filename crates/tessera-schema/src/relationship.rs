@@ -1,8 +1,6 @@
 //! Relationship-vs-schema checks for writes, exactly as SpiceDB's
 //! `internal/relationships/validation.go` (`ValidateOneRelationship`).
 
-use std::fmt;
-
 use tessera_types::Relationship;
 
 use crate::ir::{AllowedSubject, Schema, SubjectTarget};
@@ -60,8 +58,23 @@ pub enum RelationshipError {
     },
     /// `ERROR_REASON_INVALID_SUBJECT_TYPE`: the subject (type, relation or wildcard, caveat,
     /// expiration) matches none of the relation's allowed subject types.
-    #[error("{0}")]
-    InvalidSubjectType(Box<InvalidSubject>),
+    #[error("{}", invalid_subject_message(
+        .subject_type, .definition, .relation, .required_caveats, .allowed, .relationship
+    ))]
+    InvalidSubjectType {
+        /// The resource type.
+        definition: String,
+        /// The relation written to.
+        relation: String,
+        /// The subject as a subject type, e.g. `user with on_tuesday`.
+        subject_type: String,
+        /// The relation's allowed subject types.
+        allowed: Box<[String]>,
+        /// When the subject lacks a caveat: the caveats that its type is allowed with.
+        required_caveats: Box<[String]>,
+        /// The relationship, in text form (boxed to keep the error small).
+        relationship: Box<str>,
+    },
     /// `ERROR_REASON_UNKNOWN_CAVEAT`: the relationship's caveat context is for a caveat the
     /// schema does not define.
     #[error("caveat `{caveat}` not found (relationship `{relationship}`)")]
@@ -86,57 +99,34 @@ pub enum RelationshipError {
     },
 }
 
-/// The details of [`RelationshipError::InvalidSubjectType`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidSubject {
-    /// The resource type.
-    pub definition: String,
-    /// The relation written to.
-    pub relation: String,
-    /// The subject as a subject type, e.g. `user with on_tuesday`.
-    pub subject_type: String,
-    /// The relation's allowed subject types.
-    pub allowed: Vec<String>,
-    /// When the subject lacks a caveat: the caveats that its type is allowed with.
-    pub required_caveats: Vec<String>,
-    /// The relationship, in text form.
-    pub relationship: String,
-}
-
-impl fmt::Display for InvalidSubject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let quoted = |names: &[String]| {
-            names
-                .iter()
-                .map(|name| format!("`{name}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let InvalidSubject {
-            definition,
-            relation,
-            subject_type,
-            allowed,
-            required_caveats,
-            relationship,
-        } = self;
-        if required_caveats.is_empty() {
-            write!(
-                f,
-                "subjects of type `{subject_type}` are not allowed on relation \
-                 `{definition}#{relation}` (relationship `{relationship}`); allowed subject \
-                 types: {}",
-                quoted(allowed)
-            )
-        } else {
-            write!(
-                f,
-                "subjects of type `{subject_type}` are not allowed on relation \
-                 `{definition}#{relation}` without one of the caveats {} (relationship \
-                 `{relationship}`)",
-                quoted(required_caveats)
-            )
-        }
+fn invalid_subject_message(
+    subject_type: &str,
+    definition: &str,
+    relation: &str,
+    required_caveats: &[String],
+    allowed: &[String],
+    relationship: &str,
+) -> String {
+    let quoted = |names: &[String]| {
+        names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if required_caveats.is_empty() {
+        format!(
+            "subjects of type `{subject_type}` are not allowed on relation \
+             `{definition}#{relation}` (relationship `{relationship}`); allowed subject types: {}",
+            quoted(allowed)
+        )
+    } else {
+        format!(
+            "subjects of type `{subject_type}` are not allowed on relation \
+             `{definition}#{relation}` without one of the caveats {} (relationship \
+             `{relationship}`)",
+            quoted(required_caveats)
+        )
     }
 }
 
@@ -226,18 +216,16 @@ pub fn validate_relationship(
                 .map(|id| schema.caveat(id).name.clone())
                 .collect()
         } else {
-            Vec::new()
+            Box::default()
         };
-        return Err(RelationshipError::InvalidSubjectType(Box::new(
-            InvalidSubject {
-                definition: resource_type.to_owned(),
-                relation: relationship.relation().to_owned(),
-                subject_type,
-                allowed: allowed.iter().map(|a| schema.describe_subject(a)).collect(),
-                required_caveats,
-                relationship: text(),
-            },
-        )));
+        return Err(RelationshipError::InvalidSubjectType {
+            definition: resource_type.to_owned(),
+            relation: relationship.relation().to_owned(),
+            subject_type,
+            allowed: allowed.iter().map(|a| schema.describe_subject(a)).collect(),
+            required_caveats,
+            relationship: text().into_boxed_str(),
+        });
     }
 
     if let Some(caveat) = relationship.caveat().filter(|c| !c.context().is_empty()) {
