@@ -8,7 +8,17 @@
 //! let shape = tessera_benches::DriveShape::with_documents(1_000);
 //! assert_eq!(tessera_benches::drive(shape).count(), shape.relationships());
 //! ```
+//!
+//! The evaluator benchmarks use `tessera-datasets`' shapes instead, with their check mixes
+//! and expected answers: a [`Fixture`] is such a dataset loaded into RocksDB, built once per
+//! shape, size and seed and reopened by later runs (see [`data_dir`]).
 
+mod fixture;
+
+pub use fixture::{
+    CACHE_CAPACITY, DATA_DIR_VAR, Fixture, FixtureError, LabelledCheck, SEED, TEN_MILLION_VAR,
+    data_dir, size_label, sizes,
+};
 use tessera_types::{ObjectRef, Relationship, SubjectRef};
 
 /// The sizes of a [`drive`] dataset.
