@@ -18,6 +18,7 @@ pub(crate) struct Families<'a> {
     pub(crate) meta: &'a ColumnFamily,
     pub(crate) forward: &'a ColumnFamily,
     pub(crate) reverse: &'a ColumnFamily,
+    pub(crate) latest: &'a ColumnFamily,
     pub(crate) schema: &'a ColumnFamily,
     pub(crate) changelog: &'a ColumnFamily,
 }
@@ -29,6 +30,7 @@ impl<'a> Families<'a> {
             meta: shared.cf(keys::CF_META)?,
             forward: shared.cf(keys::CF_FORWARD)?,
             reverse: shared.cf(keys::CF_REVERSE)?,
+            latest: shared.cf(keys::CF_LATEST)?,
             schema: shared.cf(keys::CF_SCHEMA)?,
             changelog: shared.cf(keys::CF_CHANGELOG)?,
         })
@@ -42,19 +44,20 @@ impl<'a> Families<'a> {
         }
     }
 
-    /// Stages the version `change` creates at `revision` in both indexes.
+    /// Stages the version `change` creates at `revision` in both indexes, and as the latest.
     pub(crate) fn put_change(&self, batch: &mut WriteBatch, revision: Revision, change: &Change) {
         let (relationship, value): (&Relationship, Vec<u8>) = match change {
             Change::Touch(relationship) => (relationship, codec::encode_live(relationship)),
             Change::Delete(relationship) => (relationship, codec::TOMBSTONE.to_vec()),
         };
-        for index in [Index::Forward, Index::Reverse] {
-            batch.put_cf(
-                self.index(index),
-                index.encode_version_key(relationship, revision),
-                &value,
-            );
-        }
+        let tuple = Index::Forward.encode_relationship_tuple(relationship);
+        batch.put_cf(self.forward, keys::version_key(&tuple, revision), &value);
+        batch.put_cf(
+            self.reverse,
+            Index::Reverse.encode_version_key(relationship, revision),
+            &value,
+        );
+        batch.put_cf(self.latest, tuple, codec::encode_latest(revision, &value));
     }
 
     /// Stages chunk number `chunk` (from 1) of `revision`'s changes.

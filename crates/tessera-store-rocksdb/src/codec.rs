@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 use tessera_store::{Change, StoreError, TransactionMetadata};
-use tessera_types::{ContextualizedCaveat, Relationship, Timestamp};
+use tessera_types::{ContextualizedCaveat, Relationship, Revision, Timestamp};
 
 use crate::keys::Index;
 
@@ -21,7 +21,9 @@ pub(crate) const VALUE_FORMAT: u8 = 1;
 const FORMAT_MAGIC: &[u8; 8] = b"TESSERA\0";
 /// The on-disk format this build writes and reads. Bump on any incompatible change of keys,
 /// values or column families, and teach [`decode_format`] the upgrade story.
-pub(crate) const FORMAT_VERSION: u16 = 1;
+///
+/// 2: the `latest` column family.
+pub(crate) const FORMAT_VERSION: u16 = 2;
 
 const KIND_TOMBSTONE: u8 = 0;
 const KIND_LIVE: u8 = 1;
@@ -125,6 +127,26 @@ pub(crate) fn decode_version(value: &[u8]) -> Result<Version, StoreError> {
     };
     input.finish()?;
     Ok(version)
+}
+
+/// The value of a [`crate::keys::CF_LATEST`] entry: the revision of the newest version, then
+/// that version's value (format byte first).
+pub(crate) fn encode_latest(revision: Revision, version: &[u8]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(8 + version.len());
+    value.extend_from_slice(&revision.get().to_be_bytes());
+    value.extend_from_slice(version);
+    value
+}
+
+/// The revision and version value of a [`crate::keys::CF_LATEST`] entry.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the value is too short.
+pub(crate) fn decode_latest(value: &[u8]) -> Result<(Revision, &[u8]), StoreError> {
+    let (revision, version) = value.split_first_chunk::<8>().ok_or_else(|| {
+        StoreError::Corrupt(format!("stored latest version: {} bytes", value.len()))
+    })?;
+    Ok((Revision::new(u64::from_be_bytes(*revision)), version))
 }
 
 /// The header chunk of a committed revision.
@@ -432,6 +454,12 @@ mod tests {
             assert_eq!(attributes.attach(bare), relationship);
         }
         assert_eq!(decode_version(&TOMBSTONE).unwrap(), Version::Tombstone);
+        let latest = encode_latest(Revision::new(7), &TOMBSTONE);
+        assert_eq!(
+            decode_latest(&latest).unwrap(),
+            (Revision::new(7), &TOMBSTONE[..])
+        );
+        assert!(decode_latest(&latest[..7]).is_err());
     }
 
     #[test]
@@ -488,7 +516,14 @@ mod tests {
         *newer.last_mut().unwrap() += 1;
         let err = decode_format(&newer).unwrap_err().to_string();
         assert!(
-            err.contains("format version 2, newer than the version 1"),
+            err.contains("format version 3, newer than the version 2"),
+            "{err}"
+        );
+        let mut older = encode_format();
+        *older.last_mut().unwrap() -= 1;
+        let err = decode_format(&older).unwrap_err().to_string();
+        assert!(
+            err.contains("format version 1, which this build (format 2)"),
             "{err}"
         );
         let err = decode_format(b"SOMETHING").unwrap_err().to_string();

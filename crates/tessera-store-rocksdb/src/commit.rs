@@ -21,7 +21,7 @@ use crate::batch::{self, CHANGES_PER_CHUNK, Families};
 use crate::codec::{self, CommitHeader};
 use crate::error::storage;
 use crate::keys::{self, Index};
-use crate::read::{RawIterator, Scope, View};
+use crate::read::View;
 use crate::store::Shared;
 
 /// The most transactions one group (one batch, one fsync) holds.
@@ -116,7 +116,6 @@ fn commit_group(shared: &Shared, jobs: Vec<Job>) -> Vec<Result<Committed, StoreE
 struct Group<'a> {
     view: View<'a>,
     families: Families<'a>,
-    forward: RawIterator<'a>,
     /// Forward tuple -> state after the group's earlier jobs (`None`: deleted).
     pending: HashMap<Vec<u8>, Option<Relationship>>,
     schema_revision: Option<Revision>,
@@ -157,7 +156,6 @@ impl<'a> Group<'a> {
             now,
         };
         Ok(Self {
-            forward: view.iterator(Index::Forward, Scope::Prefix)?,
             families: Families::of(shared)?,
             view,
             pending: HashMap::new(),
@@ -235,7 +233,7 @@ impl<'a> Group<'a> {
 
     /// The live, unexpired state of `relationship`'s tuple before the staged job's next update.
     fn current(
-        &mut self,
+        &self,
         staged: &Staged,
         tuple: &[u8],
         relationship: &Relationship,
@@ -244,7 +242,7 @@ impl<'a> Group<'a> {
             Some(state) => state.clone(),
             None => self
                 .view
-                .find_tuple(&mut self.forward, tuple)?
+                .find_tuple(tuple)?
                 .map(|attributes| attributes.attach(relationship.clone())),
         };
         Ok(state.filter(|relationship| !relationship.is_expired_at(self.view.now)))

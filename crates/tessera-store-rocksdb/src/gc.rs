@@ -111,14 +111,15 @@ fn sweep(shared: &Shared, families: &Families<'_>, horizon: Horizon) -> Result<u
     let mut batch = WriteBatch::default();
     let mut tuple = Vec::new();
     let mut anchored = false;
+    let mut newer_kept = false;
     let mut deleted = 0;
     iter.seek_to_first();
     while let Some((key, value)) = iter.item() {
         let (key_tuple, revision) = keys::split_version_key(key)?;
         if key_tuple != tuple.as_slice() {
             // INVARIANT: a batch holds all deletions of a tuple or none. A crash may keep one
-            // index's share of a batch and lose the other's, but each index then has all of
-            // the tuple's garbage or none of it, and both read the same.
+            // column family's share of a batch and lose another's, but each then has all of
+            // the tuple's garbage or none of it, and all read the same.
             if batch.len() >= BATCH_DELETES {
                 shared
                     .db
@@ -128,15 +129,24 @@ fn sweep(shared: &Shared, families: &Families<'_>, horizon: Horizon) -> Result<u
             tuple.clear();
             tuple.extend_from_slice(key_tuple);
             anchored = false;
+            newer_kept = false;
         }
-        if revision <= horizon.revision {
-            // The first version at or below the horizon is the one the oldest reads see.
+        if revision > horizon.revision {
+            newer_kept = true;
+        } else {
+            // The first version at or below the horizon is the one the oldest reads see; when
+            // it goes, everything older goes too.
+            let anchor = !anchored;
             let garbage = anchored
                 || match codec::decode_version(value)? {
                     Version::Tombstone => true,
                     Version::Live(attributes) => attributes.is_expired_at(horizon.expired_by),
                 };
             anchored = true;
+            if garbage && anchor && !newer_kept {
+                // The tuple has no version left.
+                batch.delete_cf(families.latest, &tuple);
+            }
             if garbage {
                 let (relationship, _) = Index::Forward.decode_version_key(key)?;
                 batch.delete_cf(families.forward, key);

@@ -19,7 +19,7 @@ use crate::batch::{self, CHANGES_PER_CHUNK, Families};
 use crate::codec::{self, CommitHeader};
 use crate::error::storage;
 use crate::keys::{self, Index};
-use crate::read::{RawIterator, Scope, View};
+use crate::read::{Scope, View};
 use crate::store::{Shared, WriterState};
 
 /// Relationships per write batch: large enough to amortise the write, small enough to keep
@@ -111,7 +111,6 @@ fn write_all(
 ) -> Result<u64, StoreError> {
     let db = &view.shared.db;
     let unsynced = WriteOptions::default();
-    let mut existing = view.iterator(Index::Forward, Scope::Prefix)?;
     let mut batch = WriteBatch::default();
     let mut in_batch = HashSet::with_capacity(BATCH_RELATIONSHIPS);
     let mut changes = Vec::with_capacity(CHANGES_PER_CHUNK);
@@ -119,7 +118,7 @@ fn write_all(
     let mut count = 0;
     for relationship in relationships {
         let tuple = Index::Forward.encode_relationship_tuple(&relationship);
-        if !in_batch.insert(tuple.clone()) || exists(view, &mut existing, &tuple, revision)? {
+        if !in_batch.insert(tuple.clone()) || exists(view, families, &tuple, revision)? {
             return Err(StoreError::AlreadyExists(Box::new(relationship)));
         }
         let change = Change::Touch(relationship);
@@ -135,8 +134,6 @@ fn write_all(
             db.write_opt(std::mem::take(&mut batch), &unsynced)
                 .map_err(storage)?;
             in_batch.clear();
-            // The next duplicate checks must see what was just written.
-            existing.refresh().map_err(storage)?;
         }
     }
     if !changes.is_empty() {
@@ -147,26 +144,30 @@ fn write_all(
 }
 
 /// Whether `tuple` is live at the head of `view`, or was already written by this import in
-/// an earlier batch; one seek answers both, as the import's version sorts first.
+/// an earlier batch: one `get` of its latest version answers both.
 fn exists(
     view: &View<'_>,
-    iter: &mut RawIterator<'_>,
+    families: &Families<'_>,
     tuple: &[u8],
     revision: Revision,
 ) -> Result<bool, StoreError> {
-    iter.seek(keys::version_key(tuple, revision));
-    let Some((key, value)) = iter.item() else {
-        iter.status().map_err(storage)?;
+    let Some(value) = view
+        .shared
+        .db
+        .get_pinned_cf(families.latest, tuple)
+        .map_err(storage)?
+    else {
         return Ok(false);
     };
-    if !keys::is_version_of(key, tuple) {
-        return Ok(false);
-    }
-    let (_, found) = keys::split_version_key(key)?;
-    Ok(found == revision || codec::decode_version(value)?.visible_at(view.now).is_some())
+    let (found, version) = codec::decode_latest(&value)?;
+    Ok(found == revision
+        || codec::decode_version(version)?
+            .visible_at(view.now)
+            .is_some())
 }
 
-/// Deletes every version, change and schema above the head, then the import marker.
+/// Deletes every version, change and schema above the head and points the latest entries
+/// back at the head, then removes the import marker. Every step is idempotent.
 ///
 /// # Errors
 /// Storage failures; the marker stays, so the next open tries again.
@@ -176,6 +177,7 @@ pub(crate) fn discard_above_head(shared: &Shared) -> Result<(), StoreError> {
     for index in [Index::Forward, Index::Reverse] {
         delete_versions_above(shared, families.index(index), index, head)?;
     }
+    restore_latest(shared, &families, head)?;
     let mut batch = WriteBatch::default();
     let above = head.next();
     batch.delete_range_cf(
@@ -221,6 +223,47 @@ fn delete_versions_above(
         iter.next();
     }
     iter.status().map_err(storage)?;
+    shared.db.write(batch).map_err(storage)
+}
+
+/// Points every latest entry above `head` back at the tuple's newest version at or below it,
+/// or deletes it when there is none. Scans the latest entries rather than trusting the
+/// forward index, so that a rerun after a crash finds whatever is left.
+fn restore_latest(
+    shared: &Shared,
+    families: &Families<'_>,
+    head: Revision,
+) -> Result<(), StoreError> {
+    let mut latest = shared.db.raw_iterator_cf(families.latest);
+    let mut forward = shared.iterator(Index::Forward, Scope::Prefix)?;
+    let mut batch = WriteBatch::default();
+    latest.seek_to_first();
+    while let Some((tuple, value)) = latest.item() {
+        let (revision, _) = codec::decode_latest(value)?;
+        if revision > head {
+            forward.seek(keys::version_key(tuple, head));
+            match forward.item() {
+                Some((key, version)) if keys::is_version_of(key, tuple) => {
+                    let (_, revision) = keys::split_version_key(key)?;
+                    batch.put_cf(
+                        families.latest,
+                        tuple,
+                        codec::encode_latest(revision, version),
+                    );
+                }
+                _ => batch.delete_cf(families.latest, tuple),
+            }
+            forward.status().map_err(storage)?;
+            if batch.len() >= BATCH_RELATIONSHIPS {
+                shared
+                    .db
+                    .write(std::mem::take(&mut batch))
+                    .map_err(storage)?;
+            }
+        }
+        latest.next();
+    }
+    latest.status().map_err(storage)?;
     shared.db.write(batch).map_err(storage)
 }
 

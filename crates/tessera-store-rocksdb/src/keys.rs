@@ -1,12 +1,14 @@
 //! Column families, key layouts and their order-preserving encodings: every key this crate
 //! writes is built and parsed here.
 //!
-//! A relationship is stored twice, as a *version* in each of two indexes:
+//! A relationship is stored as a *version* in each of two indexes, and its newest version
+//! once more under its forward tuple alone, for point lookups:
 //!
 //! | column family | key | serves |
 //! |---|---|---|
-//! | [`CF_FORWARD`] | resource type, resource id, relation, subject type, subject relation, subject id, `!revision` | check, expand, filtered reads |
+//! | [`CF_FORWARD`] | resource type, resource id, relation, subject type, subject relation, subject id, `!revision` | check, expand, filtered reads, reads at old revisions |
 //! | [`CF_REVERSE`] | subject type, subject id, subject relation, resource type, relation, resource id, `!revision` | reverse lookups |
+//! | [`CF_LATEST`] | the forward tuple | point lookups by `get` (bloom filter, hashed blocks) instead of a seek |
 //! | [`CF_CHANGELOG`] | revision, chunk | Watch, cache invalidation, commit times |
 //! | [`CF_SCHEMA`] | revision | the schema in force at a revision |
 //! | [`CF_META`] | a name (`META_*`) | format version, datastore id, head, oldest revision, import marker |
@@ -31,13 +33,24 @@ pub(crate) const CF_META: &str = "meta";
 pub(crate) const CF_FORWARD: &str = "forward";
 /// Column family of relationship versions by subject.
 pub(crate) const CF_REVERSE: &str = "reverse";
+/// Column family of the newest version of every tuple, keyed by its forward tuple.
+///
+/// INVARIANT: holds an entry for a tuple exactly when [`CF_FORWARD`] holds a version of it,
+/// with the revision and value of the newest one (written and deleted in the same batches).
+pub(crate) const CF_LATEST: &str = "latest";
 /// Column family of schema texts by the revision that wrote them.
 pub(crate) const CF_SCHEMA: &str = "schema";
 /// Column family of committed revisions: a header and chunks of changes per revision.
 pub(crate) const CF_CHANGELOG: &str = "changelog";
 /// Every column family of the current format.
-pub(crate) const COLUMN_FAMILIES: [&str; 5] =
-    [CF_META, CF_FORWARD, CF_REVERSE, CF_SCHEMA, CF_CHANGELOG];
+pub(crate) const COLUMN_FAMILIES: [&str; 6] = [
+    CF_META,
+    CF_FORWARD,
+    CF_REVERSE,
+    CF_LATEST,
+    CF_SCHEMA,
+    CF_CHANGELOG,
+];
 
 /// The on-disk format marker and version, written once at creation.
 pub(crate) const META_FORMAT: &[u8] = b"format";

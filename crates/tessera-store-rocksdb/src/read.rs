@@ -80,12 +80,23 @@ impl<'a> View<'a> {
         self.shared.iterator(index, scope)
     }
 
-    /// The attributes of `tuple` if it is live and unexpired in this view.
-    pub(crate) fn find_tuple(
-        &self,
-        iter: &mut RawIterator<'_>,
-        tuple: &[u8],
-    ) -> Result<Option<Attributes>, StoreError> {
+    /// The attributes of `tuple` if it is live and unexpired in this view: one `get` of its
+    /// latest version, and a seek in the forward index only when that is newer than the view.
+    pub(crate) fn find_tuple(&self, tuple: &[u8]) -> Result<Option<Attributes>, StoreError> {
+        let latest = self.shared.cf(keys::CF_LATEST)?;
+        let Some(value) = self
+            .shared
+            .db
+            .get_pinned_cf(latest, tuple)
+            .map_err(storage)?
+        else {
+            return Ok(None);
+        };
+        let (revision, version) = codec::decode_latest(&value)?;
+        if revision <= self.revision {
+            return Ok(codec::decode_version(version)?.visible_at(self.now));
+        }
+        let mut iter = self.iterator(Index::Forward, Scope::Prefix)?;
         iter.seek(keys::version_key(tuple, self.revision));
         match iter.item() {
             Some((key, value)) if keys::is_version_of(key, tuple) => {
@@ -140,8 +151,7 @@ impl<'a> View<'a> {
         subject: &SubjectRef,
     ) -> Result<Option<Relationship>, StoreError> {
         let tuple = Index::Forward.encode_tuple(resource, relation, subject);
-        let mut iter = self.iterator(Index::Forward, Scope::Prefix)?;
-        let found = self.find_tuple(&mut iter, &tuple)?;
+        let found = self.find_tuple(&tuple)?;
         found
             .map(|attributes| {
                 Relationship::new(resource.clone(), relation, subject.clone())
