@@ -26,6 +26,10 @@ use crate::trace::{TraceBuilder, TraceStep};
 const STACK_RED_ZONE: usize = 128 * 1024;
 const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
+/// Relations with at most this many relationships on an object are read whole (see
+/// [`Walker::check_stored`]); past it, reading on costs more than the lookups it saves.
+const SMALL_RELATION: usize = 16;
+
 /// The subject of a walk, resolved against the schema.
 #[derive(Debug)]
 pub(crate) struct ResolvedSubject {
@@ -223,65 +227,146 @@ impl<'e> Walker<'e> {
         id: &str,
         depth: u32,
     ) -> Result<Outcome, EvalError> {
-        let schema = self.env.schema;
-        let definition = schema.definition(relation.definition);
+        let definition = self.env.schema.definition(relation.definition);
         let relation_name = definition.relation(relation.relation).name.as_str();
+        // Most relations hold a handful of subjects on an object: reading them whole is one
+        // seek, where looking up the subject, the wildcard and the subject sets is three.
+        // A big one (an organisation's members) stops that read early and takes the lookups.
+        if let Some(all) = self.read_small(&definition.name, id, relation_name)? {
+            return self.check_stored_among(allowed, &all, depth);
+        }
         let resource = ObjectRef::new(definition.name.as_str(), id).map_err(invalid_stored_id)?;
         let mut outcome = Outcome::No;
-
         if allowed.iter().any(|a| self.subject.admitted_by(a)) {
             let found = self
                 .env
                 .snapshot
                 .find(&resource, relation_name, &self.subject.subject)?;
             if let Some(relationship) = found {
-                outcome = outcome.or(self.relationship_outcome(&relationship)?);
-                self.note_relationship(&relationship, &outcome);
+                outcome = self.direct(&relationship, outcome)?;
                 if outcome.is_has() {
                     return Ok(outcome);
                 }
             }
         }
-
-        let wildcard_allowed = allowed.iter().any(|a| {
-            a.definition == self.subject.definition && a.target == SubjectTarget::Wildcard
-        });
-        if wildcard_allowed {
-            let wildcard = SubjectRef::new(self.subject.subject.object_type(), WILDCARD_ID, None)
-                .map_err(invalid_stored_id)?;
+        if self.wildcard_allowed(allowed) {
+            let wildcard = self.wildcard()?;
             if let Some(relationship) =
                 self.env
                     .snapshot
                     .find(&resource, relation_name, &wildcard)?
             {
-                outcome = outcome.or(self.relationship_outcome(&relationship)?);
-                self.note_relationship(&relationship, &outcome);
+                outcome = self.direct(&relationship, outcome)?;
                 if outcome.is_has() {
                     return Ok(outcome);
                 }
             }
         }
-
         for set in subject_sets(allowed) {
-            let set_definition = schema.definition(set.definition);
+            let set_definition = self.env.schema.definition(set.definition);
             let selector = SubjectSelector {
                 subject_type: &set_definition.name,
                 subject_relation: Some(set_definition.relation(set.relation).name.as_str()),
             };
             let members = self.read(&definition.name, id, relation_name, Some(selector))?;
-            for relationship in members {
-                let via = self.relationship_outcome(&relationship)?;
-                if via.is_no() {
-                    continue;
-                }
-                let member = self.check(set, relationship.subject().object_id(), depth + 1)?;
-                outcome = outcome.or(member.and(via));
+            outcome = self.through_set(set, &members, outcome, depth)?;
+            if outcome.is_has() {
+                return Ok(outcome);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// [`Walker::check_stored`] over every relationship of the relation, read at once: the
+    /// same steps in the same order as the lookups (store order within each subject set).
+    fn check_stored_among(
+        &mut self,
+        allowed: &[AllowedSubject],
+        all: &[Relationship],
+        depth: u32,
+    ) -> Result<Outcome, EvalError> {
+        let mut outcome = Outcome::No;
+        if allowed.iter().any(|a| self.subject.admitted_by(a)) {
+            if let Some(relationship) = all.iter().find(|r| *r.subject() == self.subject.subject) {
+                outcome = self.direct(relationship, outcome)?;
                 if outcome.is_has() {
                     return Ok(outcome);
                 }
             }
         }
+        if self.wildcard_allowed(allowed) {
+            let wildcard = self.wildcard()?;
+            if let Some(relationship) = all.iter().find(|r| *r.subject() == wildcard) {
+                outcome = self.direct(relationship, outcome)?;
+                if outcome.is_has() {
+                    return Ok(outcome);
+                }
+            }
+        }
+        for set in subject_sets(allowed) {
+            let set_definition = self.env.schema.definition(set.definition);
+            let set_relation = set_definition.relation(set.relation).name.as_str();
+            let members: Vec<Relationship> = all
+                .iter()
+                .filter(|r| {
+                    r.subject().object_type() == set_definition.name
+                        && r.subject().relation() == Some(set_relation)
+                })
+                .cloned()
+                .collect();
+            outcome = self.through_set(set, &members, outcome, depth)?;
+            if outcome.is_has() {
+                return Ok(outcome);
+            }
+        }
         Ok(outcome)
+    }
+
+    /// `outcome` joined with what a relationship naming the subject (or its wildcard)
+    /// contributes.
+    fn direct(
+        &mut self,
+        relationship: &Relationship,
+        outcome: Outcome,
+    ) -> Result<Outcome, EvalError> {
+        let outcome = outcome.or(self.relationship_outcome(relationship)?);
+        self.note_relationship(relationship, &outcome);
+        Ok(outcome)
+    }
+
+    /// `outcome` joined with membership through the subject sets `members` of kind `set`,
+    /// stopping at the first certain one.
+    fn through_set(
+        &mut self,
+        set: RelationRef,
+        members: &[Relationship],
+        mut outcome: Outcome,
+        depth: u32,
+    ) -> Result<Outcome, EvalError> {
+        for relationship in members {
+            let via = self.relationship_outcome(relationship)?;
+            if via.is_no() {
+                continue;
+            }
+            let member = self.check(set, relationship.subject().object_id(), depth + 1)?;
+            outcome = outcome.or(member.and(via));
+            if outcome.is_has() {
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn wildcard_allowed(&self, allowed: &[AllowedSubject]) -> bool {
+        allowed
+            .iter()
+            .any(|a| a.definition == self.subject.definition && a.target == SubjectTarget::Wildcard)
+    }
+
+    /// `type:*` of the subject's type.
+    fn wildcard(&self) -> Result<SubjectRef, EvalError> {
+        SubjectRef::new(self.subject.subject.object_type(), WILDCARD_ID, None)
+            .map_err(invalid_stored_id)
     }
 
     fn check_rewrite(
@@ -445,6 +530,36 @@ impl<'e> Walker<'e> {
                 ControlFlow::Continue(())
             })?;
         Ok(found)
+    }
+
+    /// Every relationship of `resource_type:id#relation` if there are at most
+    /// [`SMALL_RELATION`], else `None` (having read one more).
+    fn read_small(
+        &self,
+        resource_type: &str,
+        id: &str,
+        relation: &str,
+    ) -> Result<Option<Vec<Relationship>>, EvalError> {
+        let ids = [id];
+        let query = ResourceQuery {
+            resource_type,
+            resource_ids: &ids,
+            relation,
+            subject: None,
+        };
+        let mut found = Vec::new();
+        let mut complete = true;
+        self.env
+            .snapshot
+            .read_resources(&query, &mut |relationship| {
+                if found.len() == SMALL_RELATION {
+                    complete = false;
+                    return ControlFlow::Break(());
+                }
+                found.push(relationship);
+                ControlFlow::Continue(())
+            })?;
+        Ok(complete.then_some(found))
     }
 
     fn note_relationship(&mut self, relationship: &Relationship, outcome: &Outcome) {

@@ -9,7 +9,6 @@
 
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "a failure in a test helper is a test failure"
 )]
 
@@ -27,6 +26,9 @@ use tessera_schema::ir::{
 };
 use tessera_store::{Datastore, MemStore, Operation, Snapshot, Update, WriteTransaction};
 use tessera_types::{CaveatContext, ObjectRef, Relationship, SubjectRef};
+
+/// Whether the subject holds `(relation, resource id)`, for every pair the reference solved.
+type Memberships = HashMap<(RelationRef, String), bool>;
 
 const USER: DefinitionId = DefinitionId(0);
 const GROUP: DefinitionId = DefinitionId(1);
@@ -306,7 +308,7 @@ impl<'s> Reference<'s> {
         }
     }
 
-    fn memberships(&self, subject: &SubjectRef) -> HashMap<(RelationRef, String), bool> {
+    fn memberships(&self, subject: &SubjectRef) -> Memberships {
         let mut keys = Vec::new();
         for (d, definition) in self.schema.definitions.iter().enumerate() {
             for r in 0..definition.relations.len() {
@@ -322,8 +324,7 @@ impl<'s> Reference<'s> {
                 }
             }
         }
-        let mut member: HashMap<(RelationRef, String), bool> =
-            keys.iter().map(|k| (k.clone(), false)).collect();
+        let mut member: Memberships = keys.iter().map(|k| (k.clone(), false)).collect();
         loop {
             let mut changed = false;
             for key in &keys {
@@ -339,12 +340,7 @@ impl<'s> Reference<'s> {
         }
     }
 
-    fn holds(
-        &self,
-        member: &HashMap<(RelationRef, String), bool>,
-        relation: RelationRef,
-        id: &str,
-    ) -> bool {
+    fn holds(&self, member: &Memberships, relation: RelationRef, id: &str) -> bool {
         member
             .get(&(relation, id.to_owned()))
             .copied()
@@ -353,7 +349,7 @@ impl<'s> Reference<'s> {
 
     fn evaluate(
         &self,
-        member: &HashMap<(RelationRef, String), bool>,
+        member: &Memberships,
         subject: &SubjectRef,
         relation: RelationRef,
         id: &str,
@@ -388,31 +384,26 @@ impl<'s> Reference<'s> {
                 })
             }
             RelationBody::Permission { rewrite, .. } => {
-                self.rewrite(member, subject, relation.definition, rewrite, id)
+                self.rewrite(member, relation.definition, rewrite, id)
             }
         }
     }
 
     fn rewrite(
         &self,
-        member: &HashMap<(RelationRef, String), bool>,
-        subject: &SubjectRef,
+        member: &Memberships,
         definition: DefinitionId,
         rewrite: &Rewrite,
         id: &str,
     ) -> bool {
         match rewrite {
-            Rewrite::Union(c) => c
-                .iter()
-                .any(|c| self.rewrite(member, subject, definition, c, id)),
-            Rewrite::Intersection(c) => c
-                .iter()
-                .all(|c| self.rewrite(member, subject, definition, c, id)),
+            Rewrite::Union(c) => c.iter().any(|c| self.rewrite(member, definition, c, id)),
+            Rewrite::Intersection(c) => c.iter().all(|c| self.rewrite(member, definition, c, id)),
             Rewrite::Exclusion(c) => {
-                self.rewrite(member, subject, definition, &c[0], id)
+                self.rewrite(member, definition, &c[0], id)
                     && !c[1..]
                         .iter()
-                        .any(|c| self.rewrite(member, subject, definition, c, id))
+                        .any(|c| self.rewrite(member, definition, c, id))
             }
             Rewrite::Computed(r) => self.holds(
                 member,
@@ -591,7 +582,7 @@ fn run(seed: u64) {
     }
 
     // Lookup subjects, judged per user: listed, or covered by a wildcard that does not exclude it.
-    let per_user: Vec<(SubjectRef, HashMap<(RelationRef, String), bool>)> = subjects
+    let per_user: Vec<(SubjectRef, Memberships)> = subjects
         .iter()
         .take(USERS.len() + 1)
         .map(|s| (s.clone(), reference.memberships(s)))
