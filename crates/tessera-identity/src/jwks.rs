@@ -56,9 +56,11 @@ impl JwksSource {
     ) -> Result<Option<Arc<dyn JwksFetcher>>, IdentityError> {
         Ok(match self {
             Self::File(path) => Some(Arc::new(FileFetcher(path.clone()))),
-            Self::Url { url, ca_file } => {
-                Some(Arc::new(HttpsFetcher::new(url, ca_file.as_deref(), timeout)?))
-            }
+            Self::Url { url, ca_file } => Some(Arc::new(HttpsFetcher::new(
+                url,
+                ca_file.as_deref(),
+                timeout,
+            )?)),
             Self::Fetcher(fetcher) => Some(Arc::clone(fetcher)),
             Self::None => None,
         })
@@ -94,7 +96,10 @@ impl HttpsFetcher {
     ) -> Result<Self, IdentityError> {
         // Plain HTTP would let anyone on the path substitute the keys, and with them every
         // identity; `https_only` below also refuses redirects to it.
-        if !url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")) {
+        if !url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        {
             return Err(IdentityError::Configuration(format!(
                 "JWKS URL `{url}` is not an `https://` URL"
             )));
@@ -236,9 +241,8 @@ impl KeySet {
         struct Document {
             keys: Vec<serde_json::Value>,
         }
-        let document: Document = serde_json::from_slice(json).map_err(|err| {
-            IdentityError::Unavailable(format!("not a JWKS document: {err}"))
-        })?;
+        let document: Document = serde_json::from_slice(json)
+            .map_err(|err| IdentityError::Unavailable(format!("not a JWKS document: {err}")))?;
         let mut keys = Vec::with_capacity(document.keys.len());
         for value in document.keys {
             let jwk = serde_json::from_value::<Jwk>(value).ok();
@@ -307,7 +311,10 @@ impl KeyCache {
     /// # Errors
     /// [`IdentityError::Unavailable`] when the source cannot be read or parsed.
     pub(crate) fn refresh(&self) -> Result<usize, IdentityError> {
-        let mut last_fetch = self.last_fetch.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut last_fetch = self
+            .last_fetch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         self.fetch(&mut last_fetch)
     }
 
@@ -336,7 +343,10 @@ impl KeyCache {
             return Ok(key);
         }
         let unknown = || Rejection::UnknownKey(redact::clip(kid));
-        let mut last_fetch = self.last_fetch.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut last_fetch = self
+            .last_fetch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         // A fetch may have finished while this caller waited for the lock.
         if let Some(key) = self.keys.load().find(kid) {
             return Ok(key);
@@ -382,7 +392,10 @@ mod tests {
 
     #[test]
     fn a_key_set_without_usable_keys_or_not_json_is_refused_at_load() {
-        for json in [r#"{"keys": []}"#, r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#] {
+        for json in [
+            r#"{"keys": []}"#,
+            r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#,
+        ] {
             let err = KeyCache::load(Arc::new(Static(json)), Duration::ZERO)
                 .err()
                 .unwrap();

@@ -1,6 +1,6 @@
 use std::fmt;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -53,7 +53,10 @@ pub struct ClaimMatch {
 impl ClaimMatch {
     fn matches(&self, claims: &Claims) -> bool {
         claims.get(&self.claim).is_some_and(|found| {
-            *found == self.value || found.as_array().is_some_and(|all| all.contains(&self.value))
+            *found == self.value
+                || found
+                    .as_array()
+                    .is_some_and(|all| all.contains(&self.value))
         })
     }
 }
@@ -121,6 +124,10 @@ impl JwtConfig {
 /// configured claim says so) with id `sub`, issuer `iss`, the configured tenant claim, and all
 /// verified claims. Keys are fetched at construction (a key source that cannot be read fails
 /// it), then on an interval by a background thread that ends when the verifier is dropped.
+///
+/// [`Authenticator::authenticate`] is synchronous and normally never blocks; a token naming
+/// an unknown key makes its request wait for one fetch (at most `fetch_timeout`), and only
+/// one such fetch happens per `min_refresh_interval`.
 pub struct JwtVerifier {
     issuer: String,
     validation: Validation,
@@ -248,7 +255,11 @@ impl JwtVerifier {
             .filter(|sub| !sub.is_empty())
             .ok_or_else(|| Rejection::InvalidClaim("sub".to_owned()))?
             .to_owned();
-        let tenant = match self.tenant_claim.as_ref().map(|name| (name, claims.get(name))) {
+        let tenant = match self
+            .tenant_claim
+            .as_ref()
+            .map(|name| (name, claims.get(name)))
+        {
             None | Some((_, None)) => None,
             Some((_, Some(Value::String(tenant)))) if !tenant.is_empty() => Some(tenant.clone()),
             Some((name, Some(_))) => return Err(Rejection::InvalidClaim(name.clone())),

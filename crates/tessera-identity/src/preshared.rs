@@ -118,7 +118,10 @@ impl PresharedKeys {
 
     /// The digest of `key` as a key file stores it: `sha256:<lowercase hex>`.
     pub fn digest(key: &str) -> String {
-        format!("{DIGEST_PREFIX}{}", redact::hex(&redact::sha256(key.as_bytes())))
+        format!(
+            "{DIGEST_PREFIX}{}",
+            redact::hex(&redact::sha256(key.as_bytes()))
+        )
     }
 
     /// How many keys are configured.
@@ -245,7 +248,11 @@ fn parse_digest(digest: &str) -> Option<KeyHash> {
     }
     let mut hash = [0u8; 32];
     for (byte, pair) in hash.iter_mut().zip(hex.chunks_exact(2)) {
-        let digit = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+        let digit = |c: u8| {
+            char::from(c)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        };
         *byte = digit(pair[0])? << 4 | digit(pair[1])?;
     }
     Some(hash)
@@ -312,7 +319,10 @@ mod tests {
         let digest = PresharedKeys::digest("key-one");
         assert_eq!(digest.len(), "sha256:".len() + 64);
         let keys = PresharedKeys::from_digests([
-            ("alpha".to_owned(), digest.to_uppercase().replace("SHA256", "sha256")),
+            (
+                "alpha".to_owned(),
+                digest.to_uppercase().replace("SHA256", "sha256"),
+            ),
             ("beta".to_owned(), PresharedKeys::digest("key-two")),
         ])
         .unwrap();
@@ -323,10 +333,14 @@ mod tests {
 
     #[test]
     fn malformed_digests_are_refused_without_echoing_them() {
-        for digest in ["plain-s3cret", "sha256:abc", "md5:00", &format!("sha256:{}", "g".repeat(64))]
-        {
-            let err = PresharedKeys::from_digests([("ci".to_owned(), digest.to_owned())])
-                .unwrap_err();
+        for digest in [
+            "plain-s3cret",
+            "sha256:abc",
+            "md5:00",
+            &format!("sha256:{}", "g".repeat(64)),
+        ] {
+            let err =
+                PresharedKeys::from_digests([("ci".to_owned(), digest.to_owned())]).unwrap_err();
             assert!(matches!(err, IdentityError::Configuration(_)), "{digest}");
             assert!(!err.to_string().contains(digest), "{err}");
         }
@@ -334,7 +348,10 @@ mod tests {
 
     #[test]
     fn reload_swaps_keys_for_every_clone_and_keeps_the_old_ones_on_error() {
-        let file = key_file(&format!("keys:\n  ci: {}\n", PresharedKeys::digest("first")));
+        let file = key_file(&format!(
+            "keys:\n  ci: {}\n",
+            PresharedKeys::digest("first")
+        ));
         let keys = PresharedKeys::from_file(file.path()).unwrap();
         let in_chain = keys.clone();
         assert_eq!(who(&in_chain, "first").as_deref(), Some("ci"));
@@ -356,7 +373,11 @@ mod tests {
         std::fs::write(file.path(), "keys:\n  ci: my-plaintext-s3cret\n").unwrap();
         let err = keys.reload().unwrap_err();
         assert!(!err.to_string().contains("my-plaintext-s3cret"), "{err}");
-        assert_eq!(who(&in_chain, "second").as_deref(), Some("ci"), "old keys stay");
+        assert_eq!(
+            who(&in_chain, "second").as_deref(),
+            Some("ci"),
+            "old keys stay"
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ impl<'a> SpiffeId<'a> {
         if uri.len() > MAX_LEN {
             return Err("longer than 2048 bytes");
         }
-        let rest = uri.strip_prefix(SCHEME).ok_or("scheme is not `spiffe://`")?;
+        let rest = uri
+            .strip_prefix(SCHEME)
+            .ok_or("scheme is not `spiffe://`")?;
         let (trust_domain, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         if !is_trust_domain(trust_domain) {
             return Err("trust domain is not lowercase letters, digits, `.`, `-` and `_`");

@@ -187,9 +187,7 @@ impl FromStr for SubjectTemplate {
             let (literal, after) = rest.split_at(literal_end);
             if !literal.is_empty() {
                 if !literal.chars().all(is_id_char) {
-                    return Err(invalid(
-                        "literal text must be letters, digits and `/_|-=+`",
-                    ));
+                    return Err(invalid("literal text must be letters, digits and `/_|-=+`"));
                 }
                 parts.push(Part::Literal(literal.to_owned()));
             }
@@ -352,10 +350,16 @@ mod tests {
         let cases = [
             (principal(PrincipalKind::User, "42"), "user:42"),
             (
-                principal(PrincipalKind::Workload, "spiffe://prod.example.org/ns/web/sa/api"),
+                principal(
+                    PrincipalKind::Workload,
+                    "spiffe://prod.example.org/ns/web/sa/api",
+                ),
                 "workload:ns/web/sa/api",
             ),
-            (principal(PrincipalKind::Service, "ci-runner"), "service:ci-runner"),
+            (
+                principal(PrincipalKind::Service, "ci-runner"),
+                "service:ci-runner",
+            ),
         ];
         for (principal, expected) in cases {
             assert_eq!(mapping.subject(&principal).unwrap().to_string(), expected);
@@ -426,7 +430,10 @@ mod tests {
         assert_eq!(subject("zoë"), "zo=C3=AB");
         let workload = template("workload:{path}").escaped();
         let api = principal(PrincipalKind::Workload, "spiffe://td/ns/sa/api.v2");
-        assert_eq!(workload.subject(&api).unwrap().to_string(), "workload:ns/sa/api=2Ev2");
+        assert_eq!(
+            workload.subject(&api).unwrap().to_string(),
+            "workload:ns/sa/api=2Ev2"
+        );
     }
 
     #[test]
@@ -448,10 +455,14 @@ mod tests {
 
     #[test]
     fn mappings_can_be_changed_per_kind() {
-        let mapping = SubjectMapping::empty()
-            .with(PrincipalKind::Service, template("client:{name}"));
+        let mapping =
+            SubjectMapping::empty().with(PrincipalKind::Service, template("client:{name}"));
         let service = principal(PrincipalKind::Service, "ci");
         assert_eq!(mapping.subject(&service).unwrap().to_string(), "client:ci");
-        assert!(mapping.subject(&principal(PrincipalKind::User, "u")).is_err());
+        assert!(
+            mapping
+                .subject(&principal(PrincipalKind::User, "u"))
+                .is_err()
+        );
     }
 }
