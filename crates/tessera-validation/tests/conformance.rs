@@ -1,31 +1,24 @@
 //! SpiceDB's conformance corpus, in-process: every assertion of every file, and every answer
 //! SpiceDB recorded for questions derived from the file's own objects.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test setup: a failure is the test failing"
-)]
-
 use std::path::PathBuf;
 
 use tessera_validation::{InProcessOracle, ValidationFile, compare_derived, parse_derived, run};
 
-fn corpus() -> Option<PathBuf> {
+/// `../shared/conformance/spicedb` beside the repository; its absence fails the test.
+fn corpus() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/spicedb");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: the conformance corpus is not at {} (clone this repository beside `shared/`)",
-            dir.display()
-        );
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "the conformance corpus is not at {}: clone this repository beside `shared/`",
+        dir.display()
+    );
+    dir
 }
 
 #[test]
 fn every_conformance_file_passes_in_process() {
-    let Some(dir) = corpus() else { return };
+    let dir = corpus();
     let derived_json =
         std::fs::read_to_string(dir.join("expected-derived.json")).expect("derived answers");
     let derived = parse_derived(&derived_json).expect("derived answers parse");

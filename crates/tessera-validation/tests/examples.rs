@@ -1,11 +1,6 @@
 //! The example schemas in `schema/`: each validation file passes, and embeds exactly its
 //! `.zed` file's schema.
 
-#![expect(
-    clippy::expect_used,
-    reason = "test setup: a failure is the test failing"
-)]
-
 use std::path::PathBuf;
 
 use tessera_validation::{InProcessOracle, ValidationFile, run};
