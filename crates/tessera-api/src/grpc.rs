@@ -72,7 +72,7 @@ impl ApiService {
             .blocking(move |inner| inner.import(relationships))
             .await?;
         let mut response = Response::new(loaded);
-        let token = self.inner.token(revision).token;
+        let token = self.inner.committed(revision).token;
         let value = token
             .parse()
             .map_err(|_| ApiError::Internal("a ZedToken is not ASCII".to_owned()))?;

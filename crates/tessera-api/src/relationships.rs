@@ -218,7 +218,7 @@ impl Inner {
             match self.store.write(transaction.clone()) {
                 Ok(revision) => {
                     return Ok(wire::WriteRelationshipsResponse {
-                        written_at: Some(self.token(revision)),
+                        written_at: Some(self.committed(revision)),
                     });
                 }
                 Err(StoreError::SchemaChanged { .. }) if attempt < WRITE_ATTEMPTS => attempt += 1,
@@ -269,7 +269,7 @@ impl Inner {
             metadata,
         })?;
         Ok(wire::DeleteRelationshipsResponse {
-            deleted_at: Some(self.token(outcome.revision)),
+            deleted_at: Some(self.committed(outcome.revision)),
             deletion_progress: if outcome.complete {
                 DeletionProgress::Complete
             } else {

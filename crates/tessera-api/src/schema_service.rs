@@ -201,7 +201,7 @@ impl Inner {
             preconditions,
         }) {
             Ok(revision) => Ok(wire::WriteSchemaResponse {
-                written_at: Some(self.token(revision)),
+                written_at: Some(self.committed(revision)),
             }),
             Err(StoreError::PreconditionFailed(failed)) => {
                 let what = guards

@@ -138,6 +138,13 @@ impl Inner {
         }
     }
 
+    /// The wire token of a revision this server just committed, which later
+    /// `minimize_latency` reads will not predate.
+    pub(crate) fn committed(&self, revision: Revision) -> wire::ZedToken {
+        self.revisions.observe(revision);
+        self.token(revision)
+    }
+
     /// The snapshot and schema a request with `consistency` reads.
     pub(crate) fn view(&self, consistency: &Consistency) -> Result<View, ApiError> {
         self.view_at(self.revisions.resolve(consistency)?)
