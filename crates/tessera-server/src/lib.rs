@@ -21,10 +21,12 @@
 
 mod cli;
 mod config;
+mod connection;
 mod error;
 mod logging;
 mod metrics;
 mod telemetry;
+mod validate;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -46,8 +48,10 @@ use tonic_health::server::HealthReporter;
 
 pub use cli::{SchemaCommand, run_schema};
 pub use config::{LogFormat, ServeArgs, ServerConfig, TlsConfig, authentication, parse_duration};
+pub use connection::{AuthedChannel, Bearer, ConnectionArgs};
 pub use error::ServerError;
 pub use logging::init_logging;
+pub use validate::{ValidateArgs, run_validate};
 
 /// The sockets the server answers on.
 #[derive(Debug)]

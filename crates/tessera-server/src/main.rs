@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tessera_server::{Listeners, SchemaCommand, ServeArgs, init_logging, run_schema, serve};
+use tessera_server::{
+    Listeners, SchemaCommand, ServeArgs, ValidateArgs, init_logging, run_schema, run_validate,
+    serve,
+};
 use tessera_store::GcWindow;
 use tessera_store_rocksdb::{RocksConfig, RocksStore};
 
@@ -23,6 +26,8 @@ enum Command {
     /// Check or format schema files.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Run validation files (`zed validate`'s format) in-process; exits with 1 on any failure.
+    Validate(ValidateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,6 +36,12 @@ fn main() -> anyhow::Result<()> {
         Command::Schema(command) => {
             let passed = run_schema(&command, &mut std::io::stdout(), &mut std::io::stderr())?;
             if !passed {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Validate(args) => {
+            if !run_validate(&args, &mut std::io::stdout(), &mut std::io::stderr())? {
                 std::process::exit(1);
             }
             Ok(())

@@ -1,11 +1,13 @@
 //! `caveat name(params) { expression }`: parameters and their types, and parameter usage.
 //!
-//! The expression itself is CEL; it is kept as text here and type-checked elsewhere. What
-//! SpiceDB checks without CEL is checked here: at least one parameter (the grammar requires
-//! it), no duplicate, known types with the right number of type arguments, every parameter
-//! used, and the expression's size.
+//! Checked here: at least one parameter (the grammar requires it), no duplicate, known types
+//! with the right number of type arguments, every parameter used, the expression's size, and
+//! the CEL expression itself, parsed and type-checked by `tessera-caveats` against the
+//! parameters, with its errors located in the schema file.
 
 use std::collections::HashSet;
+
+use tessera_caveats::CompiledCaveat;
 
 use crate::ast::{self, Comments};
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -61,7 +63,8 @@ impl Compiler<'_> {
     pub(super) fn compile_caveat(&mut self, caveat: &ast::Caveat, comments: &Comments) -> Caveat {
         let expression_text = &self.source[caveat.expression.start..caveat.expression.end];
         let expression = expression_text.trim();
-        if expression.chars().count() > MAX_EXPRESSION_CHARS {
+        let too_long = expression.chars().count() > MAX_EXPRESSION_CHARS;
+        if too_long {
             self.errors.push(Diagnostic::parse(
                 caveat.expression,
                 format!(
@@ -105,6 +108,11 @@ impl Compiler<'_> {
                 });
             }
         }
+        // Only a caveat whose declaration is sound gets its expression checked, so one
+        // mistake is not reported twice.
+        if !too_long && parameters.len() == caveat.parameters.len() {
+            self.check_expression(caveat, &parameters);
+        }
         let leading_blank = expression_text.len() - expression_text.trim_start().len();
         Caveat {
             name: caveat.name.text.clone(),
@@ -116,6 +124,38 @@ impl Compiler<'_> {
                 caveat.expression.end,
             )),
             position: self.position(caveat.keyword),
+        }
+    }
+
+    /// Parses and type-checks the CEL expression of `caveat`, whose parameters all resolved,
+    /// reporting each problem at its place in the schema.
+    fn check_expression(&mut self, caveat: &ast::Caveat, parameters: &[CaveatParameter]) {
+        let expression = &self.source[caveat.expression.start..caveat.expression.end];
+        let typed: Vec<(String, CaveatType)> = parameters
+            .iter()
+            .map(|p| (p.name.clone(), p.parameter_type.clone()))
+            .collect();
+        let Err(problems) = CompiledCaveat::compile(&typed, expression) else {
+            return;
+        };
+        let declared = format!(
+            "the parameters of `{}` are {}",
+            caveat.name.text,
+            typed
+                .iter()
+                .map(|(name, parameter_type)| format!("`{name} {parameter_type}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for problem in problems {
+            let start = caveat.expression.start + problem.offset;
+            let span = Span::new(start, start + problem.len);
+            let help = problem.help.unwrap_or_else(|| declared.clone());
+            self.errors.push(Diagnostic::semantic(
+                span,
+                format!("in caveat `{}`: {}", caveat.name.text, problem.message),
+                help,
+            ));
         }
     }
 
