@@ -18,3 +18,22 @@ ensure_libclang() {
         exit 1
     fi
 }
+
+# A Python venv with SpiceDB's official client, for the client test suite in tests/python.
+ensure_python_venv() {
+    PYTHON_VENV="${PYTHON_VENV:-$HOME/.cache/tessera/venv}"
+    if [ ! -x "$PYTHON_VENV/bin/python" ]; then
+        echo "==> creating the Python venv for the client tests in $PYTHON_VENV"
+        if ! python3 -m venv "$PYTHON_VENV" 2>/dev/null; then
+            if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+                apt-get install -y python3-venv >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y python3-venv >/dev/null; }
+                python3 -m venv "$PYTHON_VENV"
+            else
+                echo "error: cannot create a Python venv; install it with: sudo apt-get install python3-venv" >&2
+                exit 1
+            fi
+        fi
+    fi
+    "$PYTHON_VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+    export PYTHON_VENV
+}
