@@ -4,6 +4,7 @@
 //! with the generated client. Every question is also asked of the evaluator in-process, and
 //! the two must answer the same, caveat context still missing included.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use tessera_validation::{DerivedAnswers, InProcessOracle, ValidationFile, compare_derived, run};
@@ -100,6 +101,40 @@ fn run_over_grpc(
     }
 }
 
+/// Runs every file over gRPC (with SpiceDB's recorded answers where `recorded` has them) and
+/// fails with every problem found.
+fn run_all(files: &[PathBuf], recorded: &BTreeMap<String, DerivedAnswers>) -> Tally {
+    let runtime = runtime();
+    let mut tally = Tally::default();
+    for path in files {
+        let name = path
+            .file_name()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        match ValidationFile::read(path) {
+            Ok(file) => run_over_grpc(&runtime, &name, &file, recorded.get(&name), &mut tally),
+            Err(err) => tally.problems.push(format!("{name}: {err}")),
+        }
+    }
+    eprintln!(
+        "over gRPC: {} files, {} assertions, {} recorded answers, {} expected-subjects \
+         entries; {} questions also asked in-process",
+        files.len(),
+        tally.assertions,
+        tally.recorded,
+        tally.expected_subjects,
+        tally.compared
+    );
+    assert!(
+        tally.problems.is_empty(),
+        "{} problems:\n{}",
+        tally.problems.len(),
+        tally.problems.join("\n")
+    );
+    tally
+}
+
 #[test]
 fn every_conformance_file_answers_over_grpc_as_spicedb_and_the_evaluator_do() {
     let dir = corpus();
@@ -113,34 +148,7 @@ fn every_conformance_file_answers_over_grpc_as_spicedb_and_the_evaluator_do() {
         "expected the whole corpus, found {} files",
         files.len()
     );
-
-    let runtime = runtime();
-    let mut tally = Tally::default();
-    for path in &files {
-        let name = path
-            .file_name()
-            .expect("a file name")
-            .to_string_lossy()
-            .into_owned();
-        match ValidationFile::read(path) {
-            Ok(file) => run_over_grpc(&runtime, &name, &file, recorded.get(&name), &mut tally),
-            Err(err) => tally.problems.push(format!("{name}: {err}")),
-        }
-    }
-    eprintln!(
-        "over gRPC: {} files, {} assertions, {} recorded answers; {} questions also asked \
-         in-process",
-        files.len(),
-        tally.assertions,
-        tally.recorded,
-        tally.compared
-    );
-    assert!(
-        tally.problems.is_empty(),
-        "{} problems:\n{}",
-        tally.problems.len(),
-        tally.problems.join("\n")
-    );
+    let tally = run_all(&files, &recorded);
     // Every answer was compared with the evaluator's, so none can pass unasked.
     assert!(tally.assertions > 0 && tally.recorded > 0);
     assert!(tally.compared >= tally.assertions + tally.recorded);
@@ -155,31 +163,7 @@ fn every_example_schema_validates_over_grpc_with_client_side_expansion() {
         "expected the example schemas in {}",
         dir.display()
     );
-
-    let runtime = runtime();
-    let mut tally = Tally::default();
-    for path in &files {
-        let name = path
-            .file_name()
-            .expect("a file name")
-            .to_string_lossy()
-            .into_owned();
-        let file = ValidationFile::read(path).expect("an example parses");
-        run_over_grpc(&runtime, &name, &file, None, &mut tally);
-    }
-    eprintln!(
-        "over gRPC: {} example files, {} assertions, {} expected-subjects entries",
-        files.len(),
-        tally.assertions,
-        tally.expected_subjects
-    );
-    assert!(
-        tally.problems.is_empty(),
-        "{} problems:\n{}",
-        tally.problems.len(),
-        tally.problems.join("\n")
-    );
+    let tally = run_all(&files, &BTreeMap::new());
     // The expansions must have been asked over gRPC, not skipped.
     assert!(tally.expected_subjects > 0);
-    assert!(tally.compared >= tally.assertions + tally.expected_subjects);
 }
