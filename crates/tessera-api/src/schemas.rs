@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use tessera_eval::{CheckCache, EvalConfig, Evaluator};
+use tessera_eval::{CacheCounters, CheckCache, EvalConfig, Evaluator};
 use tessera_schema::ir::Schema;
 use tessera_store::{Datastore, Snapshot, StoredSchema};
 use tessera_types::Revision;
@@ -42,6 +42,8 @@ pub(crate) struct Schemas {
     store: Arc<dyn Datastore>,
     config: EvalConfig,
     check_cache_capacity: usize,
+    /// Hits and misses of every schema's check cache, kept across schema changes.
+    cache_counters: Arc<CacheCounters>,
     /// Stands in when no schema was written: every name is unknown, as in SpiceDB.
     empty: Arc<LoadedSchema>,
     loaded: Mutex<Vec<Arc<LoadedSchema>>>,
@@ -64,6 +66,7 @@ impl Schemas {
             store,
             config,
             check_cache_capacity,
+            cache_counters: Arc::default(),
             empty,
             loaded: Mutex::new(Vec::new()),
         })
@@ -98,7 +101,8 @@ impl Schemas {
                 evaluator.schema(),
                 Arc::clone(&self.store),
                 self.check_cache_capacity,
-            );
+            )
+            .with_counters(Arc::clone(&self.cache_counters));
             evaluator = evaluator.with_cache(Arc::new(cache));
         }
         let loaded = Arc::new(LoadedSchema {
@@ -116,6 +120,11 @@ impl Schemas {
             kept.remove(0);
         }
         Ok(loaded)
+    }
+
+    /// Hits and misses of the check caches, over every schema so far.
+    pub(crate) fn cache_counters(&self) -> &CacheCounters {
+        &self.cache_counters
     }
 
     fn find(&self, revision: Revision) -> Option<Arc<LoadedSchema>> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tessera_eval::EvalConfig;
+use tessera_eval::{CacheCounters, EvalConfig};
 use tessera_proto::authzed::api::v1 as wire;
 use tessera_proto::authzed::api::v1::experimental_service_server::ExperimentalServiceServer;
 use tessera_proto::authzed::api::v1::permissions_service_server::PermissionsServiceServer;
@@ -121,6 +121,11 @@ impl Api {
     /// `authzed.api.v1.ExperimentalService`.
     pub fn experimental_service(&self) -> ExperimentalServiceServer<ApiService> {
         ExperimentalServiceServer::new(self.service.clone())
+    }
+
+    /// Hits and misses of the check caches, over every schema so far.
+    pub fn check_cache_counters(&self) -> &CacheCounters {
+        self.service.inner.schemas.cache_counters()
     }
 
     /// Ends every Watch stream (they would otherwise keep a graceful shutdown waiting

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use tessera_schema::ir::{
@@ -46,6 +47,26 @@ struct LastWrites {
     applied_through: Revision,
 }
 
+/// How often cached answers were found, summed over every cache that shares these counters
+/// (a server keeps one set across schema changes, so the totals only grow).
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl CacheCounters {
+    /// Lookups answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Lookups that found no answer still exact at the revision asked.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Ordering::Relaxed)
+    }
+}
+
 /// Check results shared by every request under one schema, bounded in entries.
 #[derive(Debug)]
 pub struct CheckCache {
@@ -56,6 +77,7 @@ pub struct CheckCache {
     dependencies: HashMap<RelationRef, Vec<RelationRef>>,
     /// Relations whose answers may change without a write (expiring relationships).
     uncacheable: HashSet<RelationRef>,
+    counters: Arc<CacheCounters>,
 }
 
 impl CheckCache {
@@ -73,11 +95,35 @@ impl CheckCache {
             }),
             dependencies,
             uncacheable,
+            counters: Arc::default(),
         }
+    }
+
+    /// The same cache, counting its hits and misses in `counters`.
+    #[must_use]
+    pub fn with_counters(mut self, counters: Arc<CacheCounters>) -> Self {
+        self.counters = counters;
+        self
+    }
+
+    /// Its hit and miss counters.
+    pub fn counters(&self) -> &CacheCounters {
+        &self.counters
     }
 
     /// The cached answer for `key` at `revision`, if one is still exact there.
     pub(crate) fn get(&self, key: &CacheKey, revision: Revision) -> Option<Outcome> {
+        let found = self.lookup(key, revision);
+        let counter = if found.is_some() {
+            &self.counters.hits
+        } else {
+            &self.counters.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, key: &CacheKey, revision: Revision) -> Option<Outcome> {
         let entry = self.entries.get(key)?;
         let valid_through = entry.revision.min(revision);
         let last_writes = self.last_writes.read();

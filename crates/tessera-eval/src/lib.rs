@@ -24,7 +24,7 @@ mod subject_set;
 mod trace;
 mod walker;
 
-pub use cache::CheckCache;
+pub use cache::{CacheCounters, CheckCache};
 pub use caveat::{CaveatEvaluator, CaveatVerdict};
 pub use cel::CelCaveats;
 pub use check::{CheckRequest, CheckResult, Permissionship};

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use tessera_eval::{
-    CaveatEvaluator, CaveatVerdict, CheckCache, CheckRequest, EvalConfig, EvalError, Evaluator,
-    LookupResourcesRequest, LookupSubjectsRequest, Permissionship,
+    CacheCounters, CaveatEvaluator, CaveatVerdict, CheckCache, CheckRequest, EvalConfig, EvalError,
+    Evaluator, LookupResourcesRequest, LookupSubjectsRequest, Permissionship,
 };
 use tessera_schema::ir::{
     AllowedSubject, Arrow, ArrowFunction, CaveatId, Definition, DefinitionId, Relation,
@@ -637,9 +637,10 @@ fn cache_stays_exact(seed: u64) {
     let store: Arc<dyn Datastore> = Arc::new(MemStore::new());
     let before = write(store.as_ref(), Operation::Touch, &relationships);
     let plain = Evaluator::new(schema.clone(), Arc::new(NoCaveats), EvalConfig::default());
-    let cache = Arc::new(CheckCache::new(&schema, store.clone(), 100_000));
+    let counters = Arc::new(CacheCounters::default());
+    let cache = CheckCache::new(&schema, store.clone(), 100_000).with_counters(counters.clone());
     let cached = Evaluator::new(schema.clone(), Arc::new(NoCaveats), EvalConfig::default())
-        .with_cache(cache);
+        .with_cache(Arc::new(cache));
     let subjects: Vec<SubjectRef> = USERS
         .iter()
         .map(|u| SubjectRef::new("user", *u, None).unwrap())
@@ -649,6 +650,15 @@ fn cache_stays_exact(seed: u64) {
         all_checks(&cached, before.as_ref(), &subjects),
         all_checks(&plain, before.as_ref(), &subjects)
     );
+    // Asked again at the same revision, every answer the first pass cached is found.
+    let (hits, misses) = (counters.hits(), counters.misses());
+    all_checks(&cached, before.as_ref(), &subjects);
+    if misses > 0 {
+        assert!(
+            counters.hits() > hits,
+            "seed {seed}: no hit on a repeated pass"
+        );
+    }
     let removed: Vec<Relationship> = relationships
         .iter()
         .filter(|_| rng.chance(30))

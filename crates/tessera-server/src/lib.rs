@@ -83,7 +83,7 @@ pub async fn serve(
         shutdown_grace,
     } = config;
     let api = Api::new(Arc::clone(&store), api_config)?;
-    let metrics = Arc::new(metrics::Metrics::new(store));
+    let metrics = Arc::new(metrics::Metrics::new(store, api.clone()));
 
     let (health, health_service) = tonic_health::server::health_reporter();
     report_health(&health, ServingStatus::Serving).await;

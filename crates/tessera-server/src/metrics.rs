@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latencies by gRPC method, and store gauges.
+//! Prometheus metrics: request counts and latencies by gRPC method, check cache hits and
+//! misses, and store gauges.
 //!
 //! Built on `prometheus-client`, the Prometheus project's own Rust client: an explicit
 //! registry (no global state or macros, so tests can run many servers in one process), typed
@@ -10,13 +11,15 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::prometheus_text;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use tessera_api::Api;
 use tessera_store::Datastore;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -47,7 +50,7 @@ pub(crate) struct Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn new(store: Arc<dyn Datastore>) -> Self {
+    pub(crate) fn new(store: Arc<dyn Datastore>, api: Api) -> Self {
         let mut registry = Registry::with_prefix("tessera");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<MethodLabels, Histogram, fn() -> Histogram>::new_with_constructor(
@@ -74,6 +77,7 @@ impl Metrics {
             "The oldest revision still readable (the GC window)",
             oldest_revision.clone(),
         );
+        registry.register_collector(Box::new(CheckCacheCounters(api)));
         Self {
             registry,
             requests,
@@ -111,6 +115,37 @@ impl Metrics {
             tracing::warn!(error = %err, "cannot encode metrics");
         }
         text
+    }
+}
+
+/// The check caches' hit and miss totals, read at each scrape.
+#[derive(Debug)]
+struct CheckCacheCounters(Api);
+
+impl Collector for CheckCacheCounters {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let counters = self.0.check_cache_counters();
+        for (name, help, value) in [
+            (
+                "check_cache_hits",
+                "Check answers served from the check cache",
+                counters.hits(),
+            ),
+            (
+                "check_cache_misses",
+                "Check cache lookups that found no answer exact at the revision asked",
+                counters.misses(),
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        Ok(())
     }
 }
 

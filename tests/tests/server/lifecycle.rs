@@ -40,7 +40,10 @@ async fn request_ids_are_echoed_or_issued() {
 async fn metrics_count_requests_by_method_and_code() {
     let server = TestServer::start().await;
     write_schema(&server, SCHEMA).await;
-    check(&server, "document:1", "view", "user:a", fully_consistent()).await;
+    // The second, identical check is answered by the check cache.
+    for _ in 0..2 {
+        check(&server, "document:1", "view", "user:a", fully_consistent()).await;
+    }
     let mut socket = tokio::net::TcpStream::connect(server.metrics_address)
         .await
         .unwrap();
@@ -52,10 +55,12 @@ async fn metrics_count_requests_by_method_and_code() {
     socket.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     for expected in [
-        r#"tessera_grpc_requests_total{method="authzed.api.v1.PermissionsService/CheckPermission",code="OK"} 1"#,
+        r#"tessera_grpc_requests_total{method="authzed.api.v1.PermissionsService/CheckPermission",code="OK"} 2"#,
         r#"tessera_grpc_requests_total{method="authzed.api.v1.SchemaService/WriteSchema",code="OK"} 1"#,
         "tessera_grpc_request_duration_seconds_bucket",
         "tessera_store_head_revision 1",
+        "tessera_check_cache_hits_total 1\n",
+        "tessera_check_cache_misses_total ",
     ] {
         assert!(response.contains(expected), "`{expected}` in\n{response}");
     }
