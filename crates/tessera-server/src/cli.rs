@@ -1,4 +1,5 @@
-//! `tessera schema ...`: checking and formatting schema files without a server.
+//! `tessera schema ...`: checking and formatting schema files without a server, and
+//! reading, writing and diffing the schema of a server (in `client::schema`).
 
 use std::fs;
 use std::io::Write;
@@ -6,16 +7,24 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use crate::client::schema::{Online, SchemaDiffArgs, SchemaReadArgs, SchemaWriteArgs};
+
 /// `tessera schema` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum SchemaCommand {
     /// Compile schema files and report every problem found; exits with 1 if any fails.
+    #[command(
+        after_help = "Examples:\n  tessera schema check schema.zed\n  tessera schema check schema/*.zed"
+    )]
     Check {
         /// The `.zed` files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Print a schema file in canonical form, keeping its comments.
+    #[command(
+        after_help = "Examples:\n  tessera schema format schema.zed\n  tessera schema format --write schema.zed"
+    )]
     Format {
         /// The `.zed` file to format.
         file: PathBuf,
@@ -23,6 +32,23 @@ pub enum SchemaCommand {
         #[arg(long)]
         write: bool,
     },
+    /// Print the schema stored on a server.
+    #[command(
+        after_help = "Examples:\n  tessera schema read --endpoint 127.0.0.1:50051 --insecure --token devkey\n  tessera schema read > schema.zed"
+    )]
+    Read(SchemaReadArgs),
+    /// Write a schema to a server, showing the differences first; asks before removing
+    /// anything unless --yes.
+    #[command(
+        after_help = "Examples:\n  tessera schema write schema.zed\n  tessera schema write --yes schema.zed"
+    )]
+    Write(SchemaWriteArgs),
+    /// Show how a schema file differs from the server's schema (`+` added, `-` removed,
+    /// `~` changed).
+    #[command(
+        after_help = "Examples:\n  tessera schema diff schema.zed\n  tessera schema diff --json schema.zed"
+    )]
+    Diff(SchemaDiffArgs),
 }
 
 /// Runs a schema subcommand, writing results to `out` and diagnostics to `err`.
@@ -36,6 +62,15 @@ pub fn run_schema(
     err: &mut impl Write,
 ) -> anyhow::Result<bool> {
     match command {
+        SchemaCommand::Read(args) => {
+            crate::client::block_on(crate::client::schema::run(Online::Read(args), out))
+        }
+        SchemaCommand::Write(args) => {
+            crate::client::block_on(crate::client::schema::run(Online::Write(args), out))
+        }
+        SchemaCommand::Diff(args) => {
+            crate::client::block_on(crate::client::schema::run(Online::Diff(args), out))
+        }
         SchemaCommand::Check { files } => {
             let mut all_passed = true;
             for file in files {

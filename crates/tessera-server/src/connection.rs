@@ -9,21 +9,61 @@ use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
+use crate::client::contexts;
+
 /// The server to talk to, as given on the command line.
+///
+/// Each flag beats its environment variable, which beats the selected context (see
+/// `tessera context`), which beats the built-in default.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ConnectionArgs {
     /// The server's gRPC address, `HOST:PORT`.
-    #[arg(long, env = "TESSERA_ENDPOINT", default_value = "127.0.0.1:50051")]
+    #[arg(long, env = "TESSERA_ENDPOINT", default_value_t = default_endpoint())]
     pub endpoint: String,
     /// The bearer token sent with every call: a preshared key or a JWT.
-    #[arg(long, env = "TESSERA_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TESSERA_TOKEN",
+        hide_env_values = true,
+        default_value = default_token(),
+        hide_default_value = true
+    )]
     pub token: Option<String>,
     /// Speak plaintext gRPC instead of TLS (for a local server).
-    #[arg(long)]
+    #[arg(long, default_value_t = default_insecure())]
     pub insecure: bool,
     /// PEM file of the CA that signed the server's certificate (default: the system's roots).
-    #[arg(long, value_name = "PEM", conflicts_with = "insecure")]
+    #[arg(
+        long,
+        value_name = "PEM",
+        conflicts_with = "insecure",
+        default_value = default_tls_ca()
+    )]
     pub tls_ca: Option<PathBuf>,
+}
+
+const DEFAULT_ENDPOINT: &str = "127.0.0.1:50051";
+
+fn default_endpoint() -> String {
+    contexts::defaults().map_or_else(
+        || DEFAULT_ENDPOINT.to_owned(),
+        |saved| saved.endpoint.clone(),
+    )
+}
+
+fn default_token() -> Option<&'static str> {
+    contexts::defaults().and_then(|saved| saved.token.as_deref())
+}
+
+fn default_insecure() -> bool {
+    contexts::defaults().is_some_and(|saved| saved.insecure)
+}
+
+fn default_tls_ca() -> Option<&'static str> {
+    contexts::defaults()
+        .filter(|saved| !saved.insecure)
+        .and_then(|saved| saved.tls_ca.as_deref())
+        .and_then(|path| path.to_str())
 }
 
 /// Adds `authorization: Bearer <token>` to every call, as SpiceDB's clients do.
@@ -54,11 +94,14 @@ impl ConnectionArgs {
     /// An unreadable CA file, a token that is not valid header text, or a server that cannot
     /// be reached; each message names the input at fault.
     pub async fn connect(&self) -> anyhow::Result<AuthedChannel> {
+        if let Some(problem) = contexts::load_error() {
+            anyhow::bail!("{problem}");
+        }
         let scheme = if self.insecure { "http" } else { "https" };
         let url = format!("{scheme}://{}", self.endpoint);
         let mut endpoint = Endpoint::from_shared(url).with_context(|| {
             format!(
-                "invalid --endpoint `{}`: use HOST:PORT, e.g. 127.0.0.1:50051",
+                "invalid --endpoint `{}`: use HOST:PORT, e.g. {DEFAULT_ENDPOINT}",
                 self.endpoint
             )
         })?;

@@ -20,6 +20,7 @@
 //! ```
 
 mod cli;
+mod client;
 mod config;
 mod connection;
 mod error;
@@ -47,6 +48,10 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 pub use cli::{SchemaCommand, run_schema};
+pub use client::{
+    ClientArgs, ClientCommand, ContextCommand, ExportArgs, ImportArgs, PermissionCommand,
+    RelationshipCommand, WatchArgs, run_client,
+};
 pub use config::{LogFormat, ServeArgs, ServerConfig, TlsConfig, authentication, parse_duration};
 pub use connection::{AuthedChannel, Bearer, ConnectionArgs};
 pub use error::ServerError;

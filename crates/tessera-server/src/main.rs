@@ -23,16 +23,22 @@ struct Cli {
 enum Command {
     /// Serve SpiceDB's gRPC API (authzed.api.v1) over the embedded store.
     Serve(Box<ServeArgs>),
-    /// Check or format schema files.
-    #[command(subcommand)]
+    /// Check or format schema files, or read, write and diff a server's schema.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tessera schema check schema.zed\n  tessera schema write schema.zed"
+    )]
     Schema(SchemaCommand),
     /// Run validation files (`zed validate`'s format) in-process; exits with 1 on any failure.
     Validate(ValidateArgs),
+    #[command(flatten)]
+    Client(tessera_server::ClientCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => run_server(&args),
+        Command::Client(command) => std::process::exit(tessera_server::run_client(command)),
         Command::Schema(command) => {
             let passed = run_schema(&command, &mut std::io::stdout(), &mut std::io::stderr())?;
             if !passed {
