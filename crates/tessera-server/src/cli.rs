@@ -62,15 +62,9 @@ pub fn run_schema(
     err: &mut impl Write,
 ) -> anyhow::Result<bool> {
     match command {
-        SchemaCommand::Read(args) => {
-            crate::client::block_on(crate::client::schema::run(Online::Read(args), out))
-        }
-        SchemaCommand::Write(args) => {
-            crate::client::block_on(crate::client::schema::run(Online::Write(args), out))
-        }
-        SchemaCommand::Diff(args) => {
-            crate::client::block_on(crate::client::schema::run(Online::Diff(args), out))
-        }
+        SchemaCommand::Read(args) => crate::client::schema::run_blocking(Online::Read(args), out),
+        SchemaCommand::Write(args) => crate::client::schema::run_blocking(Online::Write(args), out),
+        SchemaCommand::Diff(args) => crate::client::schema::run_blocking(Online::Diff(args), out),
         SchemaCommand::Check { files } => {
             let mut all_passed = true;
             for file in files {

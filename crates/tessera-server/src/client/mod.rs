@@ -101,16 +101,20 @@ pub fn run_client(command: ClientCommand) -> i32 {
 
 /// Reports `err` on stderr and chooses the exit code; a closed stdout (`| head`) is no error.
 pub(crate) fn exit_with(err: &anyhow::Error, code: i32) -> i32 {
-    let broken_pipe = err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    });
-    if broken_pipe {
+    if is_broken_pipe(err) {
         return 0;
     }
     eprintln!("error: {err:#}");
     code
+}
+
+/// Whether `err` is stdout closed by the reader (`tessera schema read | head`).
+pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs a future on a fresh runtime.

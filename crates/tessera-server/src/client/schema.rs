@@ -52,8 +52,16 @@ pub(crate) enum Online<'a> {
     Diff(&'a SchemaDiffArgs),
 }
 
-/// Runs an online schema subcommand; returns whether it succeeded (a declined write did not).
-pub(crate) async fn run(command: Online<'_>, out: &mut impl Write) -> anyhow::Result<bool> {
+/// Runs an online schema subcommand on its own runtime; returns whether it succeeded (a
+/// declined write did not). A reader that closes stdout early is no failure.
+pub(crate) fn run_blocking(command: Online<'_>, out: &mut impl Write) -> anyhow::Result<bool> {
+    match super::block_on(run(command, out)) {
+        Err(err) if super::is_broken_pipe(&err) => Ok(true),
+        result => result,
+    }
+}
+
+async fn run(command: Online<'_>, out: &mut impl Write) -> anyhow::Result<bool> {
     match command {
         Online::Read(args) => {
             let mut client = SchemaServiceClient::new(args.client.connection.connect().await?);
