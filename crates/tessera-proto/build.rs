@@ -22,6 +22,7 @@ const PROTOS: &[&str] = &[
     "authzed/api/v1/watch_service.proto",
     "google/rpc/error_details.proto",
     "google/rpc/status.proto",
+    "tessera/v1/identity_service.proto",
 ];
 
 /// Name of the descriptor set written to `OUT_DIR`; `src/lib.rs` embeds it.

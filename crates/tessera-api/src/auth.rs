@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use tessera_identity::{AuthenticatorChain, Credentials, IdentityError};
+use tessera_identity::{
+    AuthenticatorChain, Credentials, IdentityError, PeerCertificates, Principal,
+};
 use tonic::service::Interceptor;
 
 use crate::error::ApiError;
@@ -37,39 +39,68 @@ impl Authentication {
     }
 }
 
+impl Authentication {
+    /// The principal an `authorization` header value and, on an mTLS connection, the
+    /// verified client certificate chain prove; `Ok(None)` when authentication is disabled.
+    ///
+    /// # Errors
+    /// The identity layer's refusal: missing, malformed, unknown or invalid credentials.
+    pub fn principal(
+        &self,
+        authorization: Option<&str>,
+        peer_certificates: Option<PeerCertificates>,
+    ) -> Result<Option<Principal>, IdentityError> {
+        let Some(authenticators) = &self.authenticators else {
+            return Ok(None);
+        };
+        let mut credentials = Credentials::from_authorization_header(authorization)?;
+        if let Some(chain) = peer_certificates {
+            credentials = credentials.with_peer_certificates(chain);
+        }
+        match authenticators.verify(&credentials) {
+            Ok(principal) => {
+                tracing::debug!(principal = %principal.id, issuer = %principal.issuer, "authenticated");
+                Ok(Some(principal))
+            }
+            Err(err) => {
+                match err.rejection() {
+                    Some(rejection) => {
+                        tracing::debug!(error = %err, reason = %rejection, "authentication failed");
+                    }
+                    None => tracing::debug!(error = %err, "authentication failed"),
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
 impl Interceptor for Authentication {
     fn call(
         &mut self,
         mut request: tonic::Request<()>,
     ) -> Result<tonic::Request<()>, tonic::Status> {
-        let Some(authenticators) = &self.authenticators else {
-            return Ok(request);
-        };
         let header = request
             .metadata()
             .get("authorization")
             .map(|value| value.to_str().map_err(|_| IdentityError::Malformed))
-            .transpose();
-        let verified = header
-            .and_then(Credentials::from_authorization_header)
-            .and_then(|credentials| authenticators.verify(&credentials));
-        match verified {
-            Ok(principal) => {
-                tracing::debug!(principal = %principal.id, issuer = %principal.issuer, "authenticated");
+            .transpose()
+            .map_err(ApiError::Unauthenticated)?;
+        let certificates = request.peer_certs();
+        match self.principal(header, certificates) {
+            Ok(Some(principal)) => {
                 request.extensions_mut().insert(principal);
                 Ok(request)
             }
-            Err(err) => {
-                tracing::debug!(error = %err, "authentication failed");
-                Err(ApiError::Unauthenticated(err).into())
-            }
+            Ok(None) => Ok(request),
+            Err(err) => Err(ApiError::Unauthenticated(err).into()),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tessera_identity::{PresharedKeys, Principal};
+    use tessera_identity::PresharedKeys;
     use tonic::Code;
 
     use super::*;

@@ -13,6 +13,8 @@ use tessera_schema::RelationshipError;
 use tessera_store::StoreError;
 use tonic::Code;
 
+use crate::access::Capability;
+
 /// The `ErrorInfo.domain` of every error, as SpiceDB sets it.
 const ERROR_DOMAIN: &str = "authzed.com";
 const ERROR_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.ErrorInfo";
@@ -194,6 +196,28 @@ pub enum ApiError {
     /// The caller could not be authenticated.
     #[error(transparent)]
     Unauthenticated(#[from] IdentityError),
+    /// An authenticated caller without the capability the RPC needs.
+    #[error("principal `{principal}` may not call {rpc}: it lacks the `{capability}` capability")]
+    PermissionDenied {
+        /// The caller, as `kind:id`.
+        principal: String,
+        /// What the RPC needs.
+        capability: Capability,
+        /// The RPC, as `package.Service/Method`.
+        rpc: String,
+    },
+    /// An access configuration that cannot work.
+    #[error("invalid access configuration: {0}")]
+    AccessConfig(String),
+    /// The end-user token of an `IdentityService` request does not verify (or maps to no
+    /// subject); what exactly is wrong is in the server's debug log.
+    #[error("invalid `end_user_token`: {0}")]
+    EndUserToken(IdentityError),
+    /// `IdentityService` was called on a server that verifies no end-user tokens.
+    #[error(
+        "end-user tokens are not configured: start the server with --jwt-issuer, --jwt-audience and --jwt-jwks"
+    )]
+    EndUserTokensDisabled,
     /// An RPC Tessera does not implement.
     #[error("{0} is not implemented")]
     Unimplemented(&'static str),
@@ -329,6 +353,10 @@ impl ApiError {
             }
             Self::InvalidCursor(_) => parts(Code::FailedPrecondition, Some(R::InvalidCursor)),
             Self::Unauthenticated(_) => parts(Code::Unauthenticated, None),
+            Self::PermissionDenied { .. } => parts(Code::PermissionDenied, None),
+            Self::AccessConfig(_) => parts(Code::Internal, None),
+            Self::EndUserToken(_) => parts(Code::InvalidArgument, None),
+            Self::EndUserTokensDisabled => parts(Code::FailedPrecondition, None),
             Self::Unimplemented(_) => parts(Code::Unimplemented, None),
             Self::ShuttingDown => parts(Code::Unavailable, None),
             Self::Cancelled(_) => parts(Code::Cancelled, None),

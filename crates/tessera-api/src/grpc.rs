@@ -2,6 +2,7 @@
 //! run on the blocking pool, streams are fed from it.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use prost::Message;
 use tessera_proto::authzed::api::v1 as wire;
@@ -141,8 +142,12 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::CheckPermissionRequest>,
     ) -> Result<Response<wire::CheckPermissionResponse>, Status> {
-        let request = request.into_inner();
-        self.blocking(move |inner| inner.check_permission(request))
+        let started = Instant::now();
+        let caller = self.caller(
+            &request,
+            "authzed.api.v1.PermissionsService/CheckPermission",
+        );
+        self.audited_check(caller, request.into_inner(), started)
             .await
             .map(Response::new)
     }
@@ -151,10 +156,16 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::CheckBulkPermissionsRequest>,
     ) -> Result<Response<wire::CheckBulkPermissionsResponse>, Status> {
-        let request = request.into_inner();
-        self.blocking(move |inner| inner.check_bulk_permissions(request))
-            .await
-            .map(Response::new)
+        let started = Instant::now();
+        let caller = self.caller(
+            &request,
+            "authzed.api.v1.PermissionsService/CheckBulkPermissions",
+        );
+        let response = self
+            .blocking(move |inner| inner.check_bulk_permissions(request.into_inner()))
+            .await?;
+        self.audit_bulk(&caller, &response, started);
+        Ok(Response::new(response))
     }
 
     async fn expand_permission_tree(
@@ -316,10 +327,16 @@ impl ExperimentalService for ApiService {
         &self,
         request: Request<wire::BulkCheckPermissionRequest>,
     ) -> Result<Response<wire::BulkCheckPermissionResponse>, Status> {
+        let started = Instant::now();
+        let caller = self.caller(
+            &request,
+            "authzed.api.v1.ExperimentalService/BulkCheckPermission",
+        );
         let request: wire::CheckBulkPermissionsRequest = transcode(request.get_ref())?;
         let response = self
             .blocking(move |inner| inner.check_bulk_permissions(request))
             .await?;
+        self.audit_bulk(&caller, &response, started);
         transcode(&response).map(Response::new)
     }
 

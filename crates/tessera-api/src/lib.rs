@@ -33,6 +33,8 @@
 //! response header [`WRITTEN_AT_METADATA_KEY`]; the relationship counters of
 //! ExperimentalService are `UNIMPLEMENTED`.
 
+mod access;
+mod audit;
 mod auth;
 mod check;
 mod config;
@@ -40,6 +42,8 @@ mod consistency;
 mod convert;
 mod error;
 mod grpc;
+mod guard;
+mod identity_service;
 mod reflect;
 mod relationships;
 mod schema_service;
@@ -48,9 +52,16 @@ mod service;
 mod token;
 mod watch;
 
+pub use access::{
+    AccessPolicy, Capability, Decision, Grant, Granted, Grantee, RPC_CAPABILITIES, SYSTEM_SCHEMA,
+    capability_of, principal_name,
+};
+pub use audit::AuditLog;
 pub use auth::Authentication;
 pub use config::ApiConfig;
 pub use error::ApiError;
 pub use grpc::WRITTEN_AT_METADATA_KEY;
+pub use guard::{Guard, Guarded};
+pub use identity_service::{EndUsers, IdentityChecks};
 pub use service::{Api, ApiService, ResponseStream};
 pub use token::ZedToken;

@@ -12,6 +12,7 @@ use tessera_proto::authzed::api::v1::experimental_service_server::ExperimentalSe
 use tessera_proto::authzed::api::v1::permissions_service_server::PermissionsServiceServer;
 use tessera_proto::authzed::api::v1::schema_service_server::SchemaServiceServer;
 use tessera_proto::authzed::api::v1::watch_service_server::WatchServiceServer;
+use tessera_proto::tessera::v1::identity_service_server::IdentityServiceServer;
 use tessera_store::{Datastore, Snapshot};
 use tessera_types::Revision;
 use tokio::runtime::Handle;
@@ -19,9 +20,11 @@ use tokio::sync::{mpsc, watch};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::audit::AuditLog;
 use crate::config::ApiConfig;
 use crate::consistency::{Consistency, Revisions};
 use crate::error::ApiError;
+use crate::identity_service::{EndUsers, IdentityChecks};
 use crate::schemas::{LoadedSchema, Schemas};
 use crate::token::ZedToken;
 
@@ -65,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) schema_writes: Mutex<()>,
     /// Flips to `true` when the server begins shutting down, which ends Watch streams.
     pub(crate) shutdown: watch::Sender<bool>,
+    /// Where check answers are recorded.
+    pub(crate) audit: AuditLog,
 }
 
 /// A snapshot and the schema it sees.
@@ -85,6 +90,18 @@ impl Api {
     /// # Errors
     /// [`ApiError::Internal`] if the evaluator cannot be built.
     pub fn new(store: Arc<dyn Datastore>, config: ApiConfig) -> Result<Self, ApiError> {
+        Self::with_audit(store, config, AuditLog::disabled())
+    }
+
+    /// The services over `store`, limited by `config`, recording check answers in `audit`.
+    ///
+    /// # Errors
+    /// [`ApiError::Internal`] if the evaluator cannot be built.
+    pub fn with_audit(
+        store: Arc<dyn Datastore>,
+        config: ApiConfig,
+        audit: AuditLog,
+    ) -> Result<Self, ApiError> {
         let eval = EvalConfig {
             max_depth: config.max_depth,
         };
@@ -95,6 +112,7 @@ impl Api {
             config,
             schema_writes: Mutex::new(()),
             shutdown: watch::Sender::new(false),
+            audit,
         };
         Ok(Self {
             service: ApiService {
@@ -126,6 +144,11 @@ impl Api {
     /// Hits and misses of the check caches, over every schema so far.
     pub fn check_cache_counters(&self) -> &CacheCounters {
         self.service.inner.schemas.cache_counters()
+    }
+
+    /// `tessera.v1.IdentityService`, checking for end users proven by `end_users`.
+    pub fn identity_service(&self, end_users: EndUsers) -> IdentityServiceServer<IdentityChecks> {
+        IdentityChecks::server(self.service.clone(), end_users)
     }
 
     /// Ends every Watch stream (they would otherwise keep a graceful shutdown waiting

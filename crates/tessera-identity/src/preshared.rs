@@ -124,6 +124,20 @@ impl PresharedKeys {
         )
     }
 
+    /// The names of the principals the keys prove, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .table
+            .load()
+            .keys
+            .iter()
+            .map(|(_, name)| name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// How many keys are configured.
     pub fn len(&self) -> usize {
         self.table.load().keys.len()

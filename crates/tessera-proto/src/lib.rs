@@ -8,6 +8,8 @@
 //! - [`authzed::api::v1`]: SpiceDB-compatible services (`PermissionsService`,
 //!   `SchemaService`, `WatchService`, `ExperimentalService`) and messages.
 //! - [`google::rpc`]: `Status` and the standard error details (`ErrorInfo`, …).
+//! - [`tessera::v1`]: Tessera's own extensions (`IdentityService`), which SpiceDB lacks;
+//!   they reuse `authzed.api.v1` messages and never change them.
 //! - [`FILE_DESCRIPTOR_SET`]: encoded descriptors of all of the above plus the
 //!   well-known types they import, for gRPC server reflection.
 //!
@@ -46,9 +48,15 @@ mod generated {
             tonic::include_proto!("google.rpc");
         }
     }
+
+    pub mod tessera {
+        pub mod v1 {
+            tonic::include_proto!("tessera.v1");
+        }
+    }
 }
 
-pub use generated::{authzed, google};
+pub use generated::{authzed, google, tessera};
 
 /// Encoded `google.protobuf.FileDescriptorSet` of every compiled proto file and
 /// its imports (well-known types included), for gRPC reflection.

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tessera_api::{ApiConfig, Authentication};
+use tessera_api::{AccessPolicy, ApiConfig, AuditLog, Authentication, EndUsers};
 use tessera_identity::{AuthenticatorChain, PresharedKeys};
 
+use crate::auth_config::{AuthArgs, AuthSetup};
 use crate::error::ServerError;
 
 /// Parses a duration such as `250ms`, `30s`, `5m`, `24h` or `1h30m`.
@@ -144,6 +145,9 @@ pub struct ServeArgs {
     /// How long a stream waits for a client that reads nothing.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub streaming_api_response_delay_timeout: Duration,
+    /// Identity (JWT, mTLS, key files), API access and the audit log.
+    #[command(flatten, next_help_heading = "Authentication, authorization and audit")]
+    pub auth: AuthArgs,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -170,6 +174,10 @@ pub struct TlsConfig {
     pub cert_pem: Vec<u8>,
     /// The private key.
     pub key_pem: Vec<u8>,
+    /// CA certificates client certificates must chain to (mTLS), if clients present any.
+    pub client_ca_pem: Option<Vec<u8>>,
+    /// Whether clients may connect without a certificate when `client_ca_pem` is set.
+    pub client_cert_optional: bool,
 }
 
 impl fmt::Debug for TlsConfig {
@@ -183,8 +191,16 @@ impl fmt::Debug for TlsConfig {
 pub struct ServerConfig {
     /// Limits and tunables of the API.
     pub api: ApiConfig,
-    /// Who may call.
+    /// Who is calling: how callers prove it.
     pub authentication: Authentication,
+    /// What callers may do with the API (deny by default).
+    pub access: AccessPolicy,
+    /// Where authorization decisions and check answers are recorded.
+    pub audit: AuditLog,
+    /// How `tessera.v1.IdentityService` verifies end-user tokens.
+    pub end_users: EndUsers,
+    /// Preshared keys reread from their file on SIGHUP.
+    pub reloadable_keys: Option<PresharedKeys>,
     /// TLS, when configured.
     pub tls: Option<TlsConfig>,
     /// Longest a request may run.
@@ -196,11 +212,17 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// A configuration with SpiceDB's limits and the given authentication, no TLS.
+    /// A configuration with SpiceDB's limits and the given authentication, no TLS, and an
+    /// access policy that allows nobody anything: set [`ServerConfig::access`] (e.g. with
+    /// [`AccessPolicy::service_admins`]). With authentication disabled every call passes.
     pub fn new(authentication: Authentication) -> Self {
         Self {
             api: ApiConfig::default(),
             authentication,
+            access: AccessPolicy::deny_all(),
+            audit: AuditLog::disabled(),
+            end_users: EndUsers::disabled(),
+            reloadable_keys: None,
             tls: None,
             request_timeout: Duration::from_secs(60),
             max_message_size: 4 * 1024 * 1024 + 64 * 1024,
@@ -245,18 +267,39 @@ impl ServeArgs {
     /// # Errors
     /// Missing credentials, unreadable TLS files.
     pub fn server_config(&self) -> Result<ServerConfig, ServerError> {
-        let authentication = authentication(&self.preshared_keys, self.insecure_no_auth)?;
+        let AuthSetup {
+            authentication,
+            access,
+            audit,
+            end_users,
+            reloadable_keys,
+            client_ca,
+        } = self
+            .auth
+            .merged()?
+            .build(&self.preshared_keys, self.insecure_no_auth)?;
         let read = |path: &PathBuf| {
             std::fs::read(path).map_err(|source| ServerError::ReadFile {
                 path: path.display().to_string(),
                 source,
             })
         };
+        let (client_ca_pem, client_cert_optional) = match client_ca {
+            Some((pem, optional)) => (Some(pem), optional),
+            None => (None, false),
+        };
         let tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsConfig {
                 cert_pem: read(cert)?,
                 key_pem: read(key)?,
+                client_ca_pem,
+                client_cert_optional,
             }),
+            _ if client_ca_pem.is_some() => {
+                return Err(ServerError::Config(
+                    "--tls-client-ca needs --tls-cert and --tls-key".to_owned(),
+                ));
+            }
             _ => None,
         };
         Ok(ServerConfig {
@@ -277,6 +320,10 @@ impl ServeArgs {
                 ..ApiConfig::default()
             },
             authentication,
+            access,
+            audit,
+            end_users,
+            reloadable_keys,
             tls,
             request_timeout: self.request_timeout,
             max_message_size: self.max_message_size,

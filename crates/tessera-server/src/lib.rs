@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+mod auth_config;
 mod cli;
 mod client;
 mod config;
@@ -32,21 +33,23 @@ mod validate;
 use std::future::Future;
 use std::sync::Arc;
 
-use tessera_api::{Api, ApiService};
+use tessera_api::{Api, ApiService, Guard, IdentityChecks};
 use tessera_proto::authzed::api::v1::experimental_service_server::ExperimentalServiceServer;
 use tessera_proto::authzed::api::v1::permissions_service_server::PermissionsServiceServer;
 use tessera_proto::authzed::api::v1::schema_service_server::SchemaServiceServer;
 use tessera_proto::authzed::api::v1::watch_service_server::WatchServiceServer;
+use tessera_proto::tessera::v1::identity_service_server::IdentityServiceServer;
 use tessera_store::Datastore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::server::NamedService;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower::Layer as _;
 
+pub use auth_config::{AuthArgs, AuthSetup};
 pub use cli::{SchemaCommand, run_schema};
 pub use client::{
     ClientArgs, ClientCommand, ContextCommand, ExportArgs, ImportArgs, PermissionCommand,
@@ -82,12 +85,20 @@ pub async fn serve(
     let ServerConfig {
         api: api_config,
         authentication,
+        access,
+        audit,
+        end_users,
+        reloadable_keys,
         tls,
         request_timeout,
         max_message_size,
         shutdown_grace,
     } = config;
-    let api = Api::new(Arc::clone(&store), api_config)?;
+    let api = Api::with_audit(Arc::clone(&store), api_config, audit.clone())?;
+    let guard = Guard::new(authentication, access, audit);
+    if let Some(keys) = reloadable_keys {
+        auth_config::reload_on_hangup(keys);
+    }
     let metrics = Arc::new(metrics::Metrics::new(store, api.clone()));
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -102,19 +113,32 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let mut builder = Server::builder().timeout(request_timeout);
-    if let Some(TlsConfig { cert_pem, key_pem }) = tls {
-        builder = builder
-            .tls_config(ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem)))?;
+    if let Some(TlsConfig {
+        cert_pem,
+        key_pem,
+        client_ca_pem,
+        client_cert_optional,
+    }) = tls
+    {
+        let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem));
+        if let Some(ca) = client_ca_pem {
+            // tonic verifies client certificates with the process's rustls provider, and
+            // with more than one compiled in there is none until one is chosen.
+            let _already_chosen = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            tls = tls
+                .client_ca_root(Certificate::from_pem(ca))
+                .client_auth_optional(client_cert_optional);
+        }
+        builder = builder.tls_config(tls)?;
     }
     // The generated servers share no trait for their size limits, hence a macro. Health and
-    // reflection stay open; the API is behind authentication.
+    // reflection stay open; the API is behind the guard (authentication, authorization).
     macro_rules! authenticated {
         ($service:expr) => {
-            InterceptedService::new(
+            guard.layer(
                 $service
                     .max_decoding_message_size(max_message_size)
                     .max_encoding_message_size(max_message_size),
-                authentication.clone(),
             )
         };
     }
@@ -126,7 +150,8 @@ pub async fn serve(
         .add_service(authenticated!(api.permissions_service()))
         .add_service(authenticated!(api.schema_service()))
         .add_service(authenticated!(api.watch_service()))
-        .add_service(authenticated!(api.experimental_service()));
+        .add_service(authenticated!(api.experimental_service()))
+        .add_service(authenticated!(api.identity_service(end_users)));
 
     let grpc_address = local_address(&listeners.grpc)?;
     let (stop_grpc, grpc_stopped) = oneshot::channel::<()>();
@@ -198,6 +223,7 @@ async fn report_health(health: &HealthReporter, status: ServingStatus) {
         <SchemaServiceServer<ApiService> as NamedService>::NAME,
         <WatchServiceServer<ApiService> as NamedService>::NAME,
         <ExperimentalServiceServer<ApiService> as NamedService>::NAME,
+        <IdentityServiceServer<IdentityChecks> as NamedService>::NAME,
     ];
     for service in services {
         health.set_service_status(service, status).await;

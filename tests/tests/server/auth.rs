@@ -91,6 +91,7 @@ async fn health_and_reflection_need_no_key() {
         "authzed.api.v1.SchemaService",
         "authzed.api.v1.WatchService",
         "authzed.api.v1.ExperimentalService",
+        "tessera.v1.IdentityService",
     ] {
         assert!(
             names.iter().any(|name| name == expected),

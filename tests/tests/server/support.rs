@@ -60,9 +60,29 @@ pub(crate) struct TestServer {
     handle: JoinHandle<Result<(), ServerError>>,
 }
 
-/// A configuration accepting [`KEY`].
+/// A configuration accepting [`KEY`], whose principal is an admin (as `--preshared-key`
+/// makes it).
 pub(crate) fn config() -> ServerConfig {
-    ServerConfig::new(tessera_server::authentication(&[KEY.to_owned()], false).unwrap())
+    let mut config =
+        ServerConfig::new(tessera_server::authentication(&[KEY.to_owned()], false).unwrap());
+    config.access = tessera_api::AccessPolicy::service_admins(["preshared-key-1"]).unwrap();
+    config
+}
+
+/// The configuration identity, access and audit flags describe, with [`KEY`] given as
+/// `--preshared-key`.
+pub(crate) fn config_from(args: &tessera_server::AuthArgs) -> ServerConfig {
+    let setup = args
+        .merged()
+        .unwrap()
+        .build(&[KEY.to_owned()], false)
+        .unwrap();
+    let mut config = ServerConfig::new(setup.authentication);
+    config.access = setup.access;
+    config.audit = setup.audit;
+    config.end_users = setup.end_users;
+    config.reloadable_keys = setup.reloadable_keys;
+    config
 }
 
 impl TestServer {
