@@ -389,15 +389,7 @@ async fn lookup_resources_pages_with_cursors() {
     // Without a limit, everything at once.
     let mut all = request(None);
     all.optional_limit = 0;
-    let everything = collect(
-        permissions
-            .lookup_resources(all)
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let everything = all_of(permissions.lookup_resources(all)).await;
     assert_eq!(everything.len(), 5);
 }
 
@@ -430,15 +422,9 @@ async fn lookup_subjects_reports_wildcards_exclusions_and_pages() {
         };
     use wire::lookup_subjects_request::WildcardOption;
     let mut permissions = server.permissions().await;
-    let all = collect(
-        permissions
-            .lookup_subjects(request(0, None, WildcardOption::IncludeWildcards))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let all =
+        all_of(permissions.lookup_subjects(request(0, None, WildcardOption::IncludeWildcards)))
+            .await;
     let ids: Vec<_> = all
         .iter()
         .map(|found| found.subject.as_ref().unwrap().subject_object_id.as_str())
@@ -464,42 +450,24 @@ async fn lookup_subjects_reports_wildcards_exclusions_and_pages() {
         );
     }
 
-    let without = collect(
-        permissions
-            .lookup_subjects(request(0, None, WildcardOption::ExcludeWildcards))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let without =
+        all_of(permissions.lookup_subjects(request(0, None, WildcardOption::ExcludeWildcards)))
+            .await;
     assert_eq!(without.len(), 3);
 
     // A concrete limit pages the concrete subjects; the wildcard comes with the first page.
-    let first = collect(
-        permissions
-            .lookup_subjects(request(2, None, WildcardOption::IncludeWildcards))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let first =
+        all_of(permissions.lookup_subjects(request(2, None, WildcardOption::IncludeWildcards)))
+            .await;
     let ids: Vec<_> = first
         .iter()
         .map(|found| found.subject.as_ref().unwrap().subject_object_id.clone())
         .collect();
     assert_eq!(ids, ["*", "amy", "ben"]);
     let cursor = first.last().unwrap().after_result_cursor.clone();
-    let second = collect(
-        permissions
-            .lookup_subjects(request(2, cursor, WildcardOption::IncludeWildcards))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let second =
+        all_of(permissions.lookup_subjects(request(2, cursor, WildcardOption::IncludeWildcards)))
+            .await;
     let ids: Vec<_> = second
         .iter()
         .map(|found| found.subject.as_ref().unwrap().subject_object_id.clone())
@@ -520,15 +488,7 @@ async fn read_relationships_filters_limits_and_resumes() {
         optional_cursor: cursor,
     };
     let mut permissions = server.permissions().await;
-    let all = collect(
-        permissions
-            .read_relationships(request(0, None))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let all = all_of(permissions.read_relationships(request(0, None))).await;
     let texts: Vec<_> = all
         .iter()
         .map(|item| {
@@ -561,25 +521,11 @@ async fn read_relationships_filters_limits_and_resumes() {
             .all(|item| item.read_at.is_some() && item.after_result_cursor.is_some())
     );
 
-    let first = collect(
-        permissions
-            .read_relationships(request(3, None))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let first = all_of(permissions.read_relationships(request(3, None))).await;
     assert_eq!(first.len(), 3);
-    let rest = collect(
-        permissions
-            .read_relationships(request(3, first[2].after_result_cursor.clone()))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let rest =
+        all_of(permissions.read_relationships(request(3, first[2].after_result_cursor.clone())))
+            .await;
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].relationship, all[3].relationship);
 
@@ -599,15 +545,7 @@ async fn read_relationships_filters_limits_and_resumes() {
         optional_limit: 0,
         optional_cursor: None,
     };
-    let found = collect(
-        permissions
-            .read_relationships(by_subject)
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let found = all_of(permissions.read_relationships(by_subject)).await;
     assert_eq!(found.len(), 1);
 }
 
@@ -779,15 +717,7 @@ async fn import_then_export_round_trips_with_the_imports_token() {
         optional_relationship_filter: None,
     };
     let mut permissions = server.permissions().await;
-    let pages = collect(
-        permissions
-            .export_bulk_relationships(export(None))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let pages = all_of(permissions.export_bulk_relationships(export(None))).await;
     assert_eq!(
         pages
             .iter()
@@ -805,15 +735,9 @@ async fn import_then_export_round_trips_with_the_imports_token() {
     );
 
     // Resuming from the first page's cursor skips it.
-    let resumed = collect(
-        permissions
-            .export_bulk_relationships(export(pages[0].after_result_cursor.clone()))
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let resumed =
+        all_of(permissions.export_bulk_relationships(export(pages[0].after_result_cursor.clone())))
+            .await;
     assert_eq!(
         resumed.iter().map(|p| p.relationships.len()).sum::<usize>(),
         1500

@@ -302,20 +302,15 @@ async fn experimental_aliases_answer_like_the_stable_rpcs() {
         .unwrap()
         .into_inner();
     assert_eq!(imported.num_loaded, 1);
-    let exported = collect(
-        experimental
-            .bulk_export_relationships(wire::BulkExportRelationshipsRequest {
-                consistency: fully_consistent(),
-                optional_limit: 0,
-                optional_cursor: None,
-                optional_relationship_filter: None,
-            })
-            .await
-            .unwrap()
-            .into_inner(),
-    )
-    .await
-    .unwrap();
+    let exported = all_of(experimental.bulk_export_relationships(
+        wire::BulkExportRelationshipsRequest {
+            consistency: fully_consistent(),
+            optional_limit: 0,
+            optional_cursor: None,
+            optional_relationship_filter: None,
+        },
+    ))
+    .await;
     assert_eq!(
         exported[0].relationships,
         [relationship("document:e#viewer@user:exp")]

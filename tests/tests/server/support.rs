@@ -328,6 +328,13 @@ pub(crate) async fn collect<T>(stream: tonic::Streaming<T>) -> Result<Vec<T>, to
     stream.collect::<Result<Vec<_>, _>>().await
 }
 
+/// Every message of a server-streaming call that must succeed.
+pub(crate) async fn all_of<T>(
+    call: impl std::future::Future<Output = Result<tonic::Response<tonic::Streaming<T>>, tonic::Status>>,
+) -> Vec<T> {
+    collect(call.await.unwrap().into_inner()).await.unwrap()
+}
+
 /// The `ErrorInfo` reason of a status and its metadata, if it has one.
 pub(crate) fn reason(status: &tonic::Status) -> Option<(String, HashMap<String, String>)> {
     let rpc = rpc::Status::decode(status.details()).ok()?;
