@@ -33,11 +33,20 @@ enum Command {
     Validate(ValidateArgs),
     #[command(flatten)]
     Client(tessera_server::ClientCommand),
+    /// Load and measure any authzed.api.v1 server with a benchmark dataset.
+    #[command(subcommand)]
+    Bench(tessera_server::BenchCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => run_server(&args),
+        Command::Bench(command) => {
+            init_logging(tessera_server::LogFormat::Text, "warn")?;
+            tokio::runtime::Runtime::new()
+                .context("cannot start the async runtime")?
+                .block_on(tessera_server::run_bench(command))
+        }
         Command::Client(command) => std::process::exit(tessera_server::run_client(command)),
         Command::Schema(command) => {
             let passed = run_schema(&command, &mut std::io::stdout(), &mut std::io::stderr())?;
