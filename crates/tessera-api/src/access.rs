@@ -16,14 +16,32 @@ use tessera_identity::{Principal, PrincipalKind};
 use tessera_store::{
     Datastore, MemStore, Operation, SchemaWrite, Snapshot, Update, WriteTransaction,
 };
-use tessera_types::{CaveatContext, ObjectRef, Relationship, SubjectRef, WILDCARD_ID};
+use tessera_types::{CaveatContext, NameKind, ObjectRef, Relationship, SubjectRef, WILDCARD_ID};
 
 use crate::error::ApiError;
 
 /// The built-in schema API authorization is evaluated over: each capability is a permission
-/// of the one `api:tessera` object, held through its own grant or through `admin`.
+/// of the one `api:tessera` object, held through its own grant or through `admin`. A grant
+/// scoped to object types is a relationship on `object_type:<name>` instead; the `api`
+/// object's `<capability>_on_some_type` permission says whether a principal holds any such
+/// grant (through one `api:tessera#typed_<capability>@object_type:<name>#<capability>` per
+/// type named).
 pub const SYSTEM_SCHEMA: &str = r"
 definition principal {}
+
+definition object_type {
+    relation granted_check: principal | principal:*
+    relation granted_read_relationships: principal | principal:*
+    relation granted_write_relationships: principal | principal:*
+    relation granted_watch: principal | principal:*
+    relation granted_import_export: principal | principal:*
+
+    permission check = granted_check
+    permission read_relationships = granted_read_relationships
+    permission write_relationships = granted_write_relationships
+    permission watch = granted_watch
+    permission import_export = granted_import_export
+}
 
 definition api {
     relation admin: principal | principal:*
@@ -35,6 +53,12 @@ definition api {
     relation granted_watch: principal | principal:*
     relation granted_import_export: principal | principal:*
 
+    relation typed_check: object_type#check
+    relation typed_read_relationships: object_type#read_relationships
+    relation typed_write_relationships: object_type#write_relationships
+    relation typed_watch: object_type#watch
+    relation typed_import_export: object_type#import_export
+
     permission check = granted_check + admin
     permission read_relationships = granted_read_relationships + admin
     permission write_relationships = granted_write_relationships + admin
@@ -42,6 +66,12 @@ definition api {
     permission write_schema = granted_write_schema + admin
     permission watch = granted_watch + admin
     permission import_export = granted_import_export + admin
+
+    permission check_on_some_type = typed_check
+    permission read_relationships_on_some_type = typed_read_relationships
+    permission write_relationships_on_some_type = typed_write_relationships
+    permission watch_on_some_type = typed_watch
+    permission import_export_on_some_type = typed_import_export
 }
 ";
 
@@ -49,6 +79,8 @@ definition api {
 const API_OBJECT: (&str, &str) = ("api", "tessera");
 /// The system schema's type of callers.
 const PRINCIPAL_TYPE: &str = "principal";
+/// The system schema's type standing for an object type of the user's schema.
+const OBJECT_TYPE_TYPE: &str = "object_type";
 
 /// A part of the API a principal may be allowed to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,6 +123,19 @@ impl Capability {
             Self::WriteSchema => "write_schema",
             Self::Watch => "watch",
             Self::ImportExport => "import_export",
+        }
+    }
+
+    /// Whether a grant of it may be scoped to object types: the capabilities whose requests
+    /// name the types of the objects they touch (not the schema's).
+    pub fn scopes_to_types(self) -> bool {
+        match self {
+            Self::Check
+            | Self::ReadRelationships
+            | Self::WriteRelationships
+            | Self::Watch
+            | Self::ImportExport => true,
+            Self::ReadSchema | Self::WriteSchema => false,
         }
     }
 }
@@ -287,13 +332,15 @@ impl FromStr for Grantee {
     }
 }
 
-/// Capabilities given to principals.
+/// Capabilities given to principals, on every object type or only on some.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
     /// Who.
     pub grantees: Vec<Grantee>,
     /// What.
     pub granted: Vec<Granted>,
+    /// On which object types of the user's schema; empty for every type.
+    pub object_types: Vec<String>,
 }
 
 /// `kind:id`, how audit lines and errors name a principal.
@@ -330,6 +377,9 @@ fn system_subject(kind: PrincipalKind, id: &str) -> Result<SubjectRef, ApiError>
 pub struct Decision {
     /// Whether the call may proceed.
     pub allowed: bool,
+    /// Whether it is allowed only on the object types the principal's grants name: then
+    /// each type the request touches is asked with [`AccessPolicy::decide_on_type`].
+    pub scoped: bool,
     /// The system subject the question was asked for, e.g. `principal:user/alice`.
     pub subject: String,
 }
@@ -358,31 +408,17 @@ impl AccessPolicy {
             ApiError::Internal(format!("the system schema does not compile: {diagnostics}"))
         })?;
         let evaluator = Evaluator::for_schema(Arc::new(schema), EvalConfig::default())?;
-        let api = api_object()?;
         let mut updates = Vec::new();
         for grant in grants {
-            for grantee in &grant.grantees {
-                let subject = match grantee {
-                    Grantee::Anyone => SubjectRef::new(PRINCIPAL_TYPE, WILDCARD_ID, None)
-                        .map_err(|err| ApiError::Internal(err.to_string()))?,
-                    Grantee::Principal { kind, id } => system_subject(*kind, id)?,
-                };
-                for granted in &grant.granted {
-                    let relation = match granted {
-                        Granted::Admin => "admin".to_owned(),
-                        Granted::Only(capability) => format!("granted_{capability}"),
-                    };
-                    let relationship = Relationship::new(api.clone(), relation, subject.clone())
-                        .map_err(|err| ApiError::Internal(err.to_string()))?;
-                    if !updates
-                        .iter()
-                        .any(|update: &Update| update.relationship == relationship)
-                    {
-                        updates.push(Update {
-                            operation: Operation::Touch,
-                            relationship,
-                        });
-                    }
+            for relationship in grant_relationships(grant)? {
+                if !updates
+                    .iter()
+                    .any(|update: &Update| update.relationship == relationship)
+                {
+                    updates.push(Update {
+                        operation: Operation::Touch,
+                        relationship,
+                    });
                 }
             }
         }
@@ -426,10 +462,15 @@ impl AccessPolicy {
                 })
                 .collect(),
             granted: vec![Granted::Admin],
+            object_types: Vec::new(),
         }])
     }
 
-    /// Whether `principal` holds `capability`. Anything that goes wrong denies.
+    /// Whether `principal` holds `capability`, on every object type or only on some.
+    /// Anything that goes wrong denies.
+    ///
+    /// A principal with an unscoped grant costs one evaluation; only one without it is
+    /// asked (a second evaluation) whether it holds the capability on some type.
     pub fn decide(&self, principal: &Principal, capability: Capability) -> Decision {
         let subject = match system_subject(principal.kind, &principal.id) {
             Ok(subject) => subject,
@@ -437,6 +478,7 @@ impl AccessPolicy {
                 tracing::debug!(error = %err, "the principal has no system subject; denied");
                 return Decision {
                     allowed: false,
+                    scoped: false,
                     subject: String::new(),
                 };
             }
@@ -444,31 +486,151 @@ impl AccessPolicy {
         let Some(policy) = &self.inner else {
             return Decision {
                 allowed: false,
+                scoped: false,
                 subject: subject.to_string(),
             };
         };
-        let allowed = api_object()
+        let unscoped = policy.holds(api_object(), capability.name(), &subject);
+        let scoped = !unscoped
+            && capability.scopes_to_types()
+            && policy.holds(
+                api_object(),
+                &format!("{capability}_on_some_type"),
+                &subject,
+            );
+        Decision {
+            allowed: unscoped || scoped,
+            scoped,
+            subject: subject.to_string(),
+        }
+    }
+
+    /// Whether `principal` holds `capability` on objects of `object_type` through a grant
+    /// naming that type: one evaluation. An unscoped grant is not consulted (ask
+    /// [`AccessPolicy::decide`] first); anything that goes wrong denies.
+    pub fn decide_on_type(
+        &self,
+        principal: &Principal,
+        capability: Capability,
+        object_type: &str,
+    ) -> bool {
+        let Some(policy) = &self.inner else {
+            return false;
+        };
+        let Ok(subject) = system_subject(principal.kind, &principal.id) else {
+            return false;
+        };
+        let resource = ObjectRef::new(OBJECT_TYPE_TYPE, object_type)
+            .map_err(|err| ApiError::Internal(err.to_string()));
+        policy.holds(resource, capability.name(), &subject)
+    }
+}
+
+impl Policy {
+    /// Whether `subject` has `permission` on `resource` in the system schema.
+    fn holds(
+        &self,
+        resource: Result<ObjectRef, ApiError>,
+        permission: &str,
+        subject: &SubjectRef,
+    ) -> bool {
+        resource
             .and_then(|resource| {
                 let request = CheckRequest {
                     resource,
-                    permission: capability.name().to_owned(),
+                    permission: permission.to_owned(),
                     subject: subject.clone(),
                     context: CaveatContext::new(),
                 };
-                Ok(policy
+                Ok(self
                     .evaluator
-                    .check(policy.snapshot.as_ref(), &request, false)?)
+                    .check(self.snapshot.as_ref(), &request, false)?)
             })
             .map(|result| result.permissionship == Permissionship::Has)
             .unwrap_or_else(|err| {
                 tracing::warn!(error = %err, "API authorization failed; denied");
                 false
-            });
-        Decision {
-            allowed,
-            subject: subject.to_string(),
+            })
+    }
+}
+
+/// The system relationships one grant stands for.
+///
+/// Unscoped: `api:tessera#granted_<capability>@<principal>` (or `#admin`). Scoped to types:
+/// `object_type:<type>#granted_<capability>@<principal>`, plus
+/// `api:tessera#typed_<capability>@object_type:<type>#<capability>` so the guard can tell
+/// the principal holds the capability on some type.
+fn grant_relationships(grant: &Grant) -> Result<Vec<Relationship>, ApiError> {
+    let internal = |err: tessera_types::TypesError| ApiError::Internal(err.to_string());
+    let api = api_object()?;
+    let mut relationships = Vec::new();
+    for grantee in &grant.grantees {
+        let subject = match grantee {
+            Grantee::Anyone => {
+                SubjectRef::new(PRINCIPAL_TYPE, WILDCARD_ID, None).map_err(internal)?
+            }
+            Grantee::Principal { kind, id } => system_subject(*kind, id)?,
+        };
+        for granted in &grant.granted {
+            match (granted, grant.object_types.is_empty()) {
+                (Granted::Admin, true) => {
+                    relationships.push(
+                        Relationship::new(api.clone(), "admin", subject.clone())
+                            .map_err(internal)?,
+                    );
+                }
+                (Granted::Only(capability), true) => relationships.push(
+                    Relationship::new(
+                        api.clone(),
+                        format!("granted_{capability}"),
+                        subject.clone(),
+                    )
+                    .map_err(internal)?,
+                ),
+                (Granted::Admin, false) => {
+                    return Err(ApiError::AccessConfig(
+                        "`admin` cannot be scoped to object types; grant the capabilities \
+                         instead"
+                            .to_owned(),
+                    ));
+                }
+                (Granted::Only(capability), false) if !capability.scopes_to_types() => {
+                    return Err(ApiError::AccessConfig(format!(
+                        "`{capability}` cannot be scoped to object types: the schema is one \
+                         for all of them"
+                    )));
+                }
+                (Granted::Only(capability), false) => {
+                    for object_type in &grant.object_types {
+                        NameKind::ObjectType.check(object_type).map_err(|err| {
+                            ApiError::AccessConfig(format!("object_types: {err}"))
+                        })?;
+                        let scope = ObjectRef::new(OBJECT_TYPE_TYPE, object_type.as_str())
+                            .map_err(internal)?;
+                        relationships.push(
+                            Relationship::new(
+                                scope.clone(),
+                                format!("granted_{capability}"),
+                                subject.clone(),
+                            )
+                            .map_err(internal)?,
+                        );
+                        let typed = SubjectRef::new(
+                            OBJECT_TYPE_TYPE,
+                            object_type.as_str(),
+                            Some(capability.name().to_owned()),
+                        )
+                        .map_err(internal)?;
+                        relationships.push(
+                            Relationship::new(api.clone(), format!("typed_{capability}"), typed)
+                                .map_err(internal)?,
+                        );
+                    }
+                }
+            }
         }
     }
+    Ok(relationships)
 }
 
 fn api_object() -> Result<ObjectRef, ApiError> {
@@ -509,6 +671,14 @@ mod tests {
         Grant {
             grantees: grantees.iter().map(|g| g.parse().unwrap()).collect(),
             granted: granted.iter().map(|g| g.parse().unwrap()).collect(),
+            object_types: Vec::new(),
+        }
+    }
+
+    fn scoped(grantees: &[&str], granted: &[&str], object_types: &[&str]) -> Grant {
+        Grant {
+            object_types: object_types.iter().map(|t| (*t).to_owned()).collect(),
+            ..grant(grantees, granted)
         }
     }
 
@@ -598,6 +768,51 @@ mod tests {
             "spiffe=3A//example=2Eorg/ns/billing",
         );
         assert!(!policy.decide(&lookalike, Capability::Check).allowed);
+    }
+
+    #[test]
+    fn a_scoped_grant_holds_its_capability_only_on_the_types_it_names() {
+        let policy = AccessPolicy::new(&[
+            scoped(&["user:alice"], &["check"], &["document", "org/folder"]),
+            scoped(&["*"], &["watch"], &["document"]),
+            grant(&["service:ci"], &["admin"]),
+        ])
+        .unwrap();
+        let alice = principal(PrincipalKind::User, "alice");
+        let decision = policy.decide(&alice, Capability::Check);
+        assert!(decision.allowed && decision.scoped, "{decision:?}");
+        assert!(policy.decide_on_type(&alice, Capability::Check, "document"));
+        assert!(policy.decide_on_type(&alice, Capability::Check, "org/folder"));
+        assert!(!policy.decide_on_type(&alice, Capability::Check, "folder"));
+        assert!(!policy.decide_on_type(&alice, Capability::Check, "Not A Type!"));
+        assert!(!policy.decide_on_type(&alice, Capability::ReadRelationships, "document"));
+        assert!(!policy.decide(&alice, Capability::ReadRelationships).allowed);
+
+        let bob = principal(PrincipalKind::User, "bob");
+        let decision = policy.decide(&bob, Capability::Watch);
+        assert!(decision.allowed && decision.scoped, "{decision:?}");
+        assert!(policy.decide_on_type(&bob, Capability::Watch, "document"));
+        assert!(!policy.decide(&bob, Capability::Check).allowed);
+
+        let ci = principal(PrincipalKind::Service, "ci");
+        for capability in Capability::ALL {
+            let decision = policy.decide(&ci, capability);
+            assert!(decision.allowed && !decision.scoped, "{capability}");
+        }
+    }
+
+    #[test]
+    fn only_capabilities_over_objects_can_be_scoped_to_types() {
+        for granted in ["admin", "read_schema", "write_schema"] {
+            let err = AccessPolicy::new(&[scoped(&["user:alice"], &[granted], &["document"])])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("cannot be scoped to object types"), "{err}");
+        }
+        let err = AccessPolicy::new(&[scoped(&["user:alice"], &["check"], &["Document"])])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`Document`"), "{err}");
     }
 
     #[test]

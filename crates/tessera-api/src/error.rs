@@ -206,6 +206,17 @@ pub enum ApiError {
         /// The RPC, as `package.Service/Method`.
         rpc: String,
     },
+    /// An authenticated caller whose grant of the capability names other object types than
+    /// the request touches; `None` when the request names no type (so touches every one).
+    #[error("principal `{principal}` may not use the `{capability}` capability on {}: its grant is scoped to other object types", on_types(.object_type.as_deref()))]
+    TypeDenied {
+        /// The caller, as `kind:id`.
+        principal: String,
+        /// What the RPC needs.
+        capability: Capability,
+        /// The object type the request touches.
+        object_type: Option<String>,
+    },
     /// An access configuration that cannot work.
     #[error("invalid access configuration: {0}")]
     AccessConfig(String),
@@ -237,6 +248,14 @@ struct Parts {
     code: Code,
     reason: Option<ErrorReason>,
     metadata: Vec<(&'static str, String)>,
+}
+
+/// How a type-scope denial names what the request touched.
+fn on_types(object_type: Option<&str>) -> String {
+    object_type.map_or_else(
+        || "every object type (the request names none)".to_owned(),
+        |object_type| format!("`{object_type}` objects"),
+    )
 }
 
 fn parts(code: Code, reason: Option<ErrorReason>) -> Parts {
@@ -353,7 +372,9 @@ impl ApiError {
             }
             Self::InvalidCursor(_) => parts(Code::FailedPrecondition, Some(R::InvalidCursor)),
             Self::Unauthenticated(_) => parts(Code::Unauthenticated, None),
-            Self::PermissionDenied { .. } => parts(Code::PermissionDenied, None),
+            Self::PermissionDenied { .. } | Self::TypeDenied { .. } => {
+                parts(Code::PermissionDenied, None)
+            }
             Self::AccessConfig(_) => parts(Code::Internal, None),
             Self::EndUserToken(_) => parts(Code::InvalidArgument, None),
             Self::EndUserTokensDisabled => parts(Code::FailedPrecondition, None),

@@ -18,6 +18,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::convert::Field;
 use crate::error::ApiError;
+use crate::scope::{
+    AllowedScope, filter_type, object_type, precondition_types, relationship_type, watch_types,
+};
 use crate::service::{ApiService, ResponseStream};
 use crate::watch;
 
@@ -53,15 +56,23 @@ impl ApiService {
     /// all at one revision.
     async fn import<T: Message + Default + 'static>(
         &self,
-        mut stream: Streaming<T>,
+        request: Request<Streaming<T>>,
         relationships_of: fn(T) -> Vec<wire::Relationship>,
     ) -> Result<Response<u64>, Status> {
+        let scope = AllowedScope::of(&request);
+        let mut stream = request.into_inner();
         let schema = self.blocking(|inner| inner.import_schema()).await?;
         let root = Field::root("ImportBulkRelationshipsRequest");
         let field = root.child("relationships");
         let mut relationships = Vec::new();
         while let Some(message) = stream.message().await? {
-            for relationship in relationships_of(message) {
+            let batch = relationships_of(message);
+            scope.authorize(
+                batch
+                    .iter()
+                    .map(|relationship| relationship_type(Some(relationship))),
+            )?;
+            for relationship in batch {
                 let item = field.item(relationships.len());
                 relationships.push(
                     self.inner
@@ -86,7 +97,9 @@ impl ApiService {
     async fn read(
         &self,
         request: wire::ReadRelationshipsRequest,
+        scope: &AllowedScope,
     ) -> Result<ResponseStream<wire::ReadRelationshipsResponse>, Status> {
+        scope.authorize([filter_type(request.relationship_filter.as_ref())])?;
         let read = self
             .blocking(move |inner| inner.prepare_read(request))
             .await?;
@@ -96,7 +109,9 @@ impl ApiService {
     async fn export(
         &self,
         request: wire::ExportBulkRelationshipsRequest,
+        scope: &AllowedScope,
     ) -> Result<ResponseStream<wire::ExportBulkRelationshipsResponse>, Status> {
+        scope.authorize([filter_type(request.optional_relationship_filter.as_ref())])?;
         let read = self
             .blocking(move |inner| inner.prepare_export(request))
             .await?;
@@ -115,14 +130,25 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::ReadRelationshipsRequest>,
     ) -> Result<Response<Self::ReadRelationshipsStream>, Status> {
-        self.read(request.into_inner()).await.map(Response::new)
+        let scope = AllowedScope::of(&request);
+        self.read(request.into_inner(), &scope)
+            .await
+            .map(Response::new)
     }
 
     async fn write_relationships(
         &self,
         request: Request<wire::WriteRelationshipsRequest>,
     ) -> Result<Response<wire::WriteRelationshipsResponse>, Status> {
+        let scope = AllowedScope::of(&request);
         let request = request.into_inner();
+        scope.authorize(
+            request
+                .updates
+                .iter()
+                .map(|update| relationship_type(update.relationship.as_ref()))
+                .chain(precondition_types(&request.optional_preconditions)),
+        )?;
         self.blocking(move |inner| inner.write_relationships(request))
             .await
             .map(Response::new)
@@ -132,7 +158,12 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::DeleteRelationshipsRequest>,
     ) -> Result<Response<wire::DeleteRelationshipsResponse>, Status> {
+        let scope = AllowedScope::of(&request);
         let request = request.into_inner();
+        scope.authorize(
+            std::iter::once(filter_type(request.relationship_filter.as_ref()))
+                .chain(precondition_types(&request.optional_preconditions)),
+        )?;
         self.blocking(move |inner| inner.delete_relationships(request))
             .await
             .map(Response::new)
@@ -147,6 +178,7 @@ impl PermissionsService for ApiService {
             &request,
             "authzed.api.v1.PermissionsService/CheckPermission",
         );
+        AllowedScope::of(&request).authorize([object_type(request.get_ref().resource.as_ref())])?;
         self.audited_check(caller, request.into_inner(), started)
             .await
             .map(Response::new)
@@ -161,6 +193,13 @@ impl PermissionsService for ApiService {
             &request,
             "authzed.api.v1.PermissionsService/CheckBulkPermissions",
         );
+        AllowedScope::of(&request).authorize(
+            request
+                .get_ref()
+                .items
+                .iter()
+                .map(|item| object_type(item.resource.as_ref())),
+        )?;
         let response = self
             .blocking(move |inner| inner.check_bulk_permissions(request.into_inner()))
             .await?;
@@ -172,6 +211,7 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::ExpandPermissionTreeRequest>,
     ) -> Result<Response<wire::ExpandPermissionTreeResponse>, Status> {
+        AllowedScope::of(&request).authorize([object_type(request.get_ref().resource.as_ref())])?;
         let request = request.into_inner();
         self.blocking(move |inner| inner.expand_permission_tree(request))
             .await
@@ -182,6 +222,9 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::LookupResourcesRequest>,
     ) -> Result<Response<Self::LookupResourcesStream>, Status> {
+        AllowedScope::of(&request)
+            .authorize([Some(request.get_ref().resource_object_type.as_str())
+                .filter(|object_type| !object_type.is_empty())])?;
         let request = request.into_inner();
         let found = self
             .blocking(move |inner| inner.lookup_resources(request))
@@ -193,6 +236,7 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::LookupSubjectsRequest>,
     ) -> Result<Response<Self::LookupSubjectsStream>, Status> {
+        AllowedScope::of(&request).authorize([object_type(request.get_ref().resource.as_ref())])?;
         let request = request.into_inner();
         let found = self
             .blocking(move |inner| inner.lookup_subjects(request))
@@ -205,7 +249,7 @@ impl PermissionsService for ApiService {
         request: Request<Streaming<wire::ImportBulkRelationshipsRequest>>,
     ) -> Result<Response<wire::ImportBulkRelationshipsResponse>, Status> {
         let response = self
-            .import(request.into_inner(), |message| message.relationships)
+            .import(request, |message| message.relationships)
             .await?;
         Ok(response.map(|num_loaded| wire::ImportBulkRelationshipsResponse { num_loaded }))
     }
@@ -214,7 +258,10 @@ impl PermissionsService for ApiService {
         &self,
         request: Request<wire::ExportBulkRelationshipsRequest>,
     ) -> Result<Response<Self::ExportBulkRelationshipsStream>, Status> {
-        self.export(request.into_inner()).await.map(Response::new)
+        let scope = AllowedScope::of(&request);
+        self.export(request.into_inner(), &scope)
+            .await
+            .map(Response::new)
     }
 }
 
@@ -289,7 +336,9 @@ impl WatchService for ApiService {
         &self,
         request: Request<wire::WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
+        let scope = AllowedScope::of(&request);
         let request = request.into_inner();
+        scope.authorize(watch_types(&request))?;
         let plan = self
             .blocking(move |inner| inner.prepare_watch(request))
             .await?;
@@ -310,7 +359,7 @@ impl ExperimentalService for ApiService {
         request: Request<Streaming<wire::BulkImportRelationshipsRequest>>,
     ) -> Result<Response<wire::BulkImportRelationshipsResponse>, Status> {
         let response = self
-            .import(request.into_inner(), |message| message.relationships)
+            .import(request, |message| message.relationships)
             .await?;
         Ok(response.map(|num_loaded| wire::BulkImportRelationshipsResponse { num_loaded }))
     }
@@ -319,7 +368,8 @@ impl ExperimentalService for ApiService {
         &self,
         request: Request<wire::BulkExportRelationshipsRequest>,
     ) -> Result<Response<Self::BulkExportRelationshipsStream>, Status> {
-        let stream = self.export(transcode(request.get_ref())?).await?;
+        let scope = AllowedScope::of(&request);
+        let stream = self.export(transcode(request.get_ref())?, &scope).await?;
         Ok(Response::new(transcode_stream(stream)))
     }
 
@@ -332,7 +382,14 @@ impl ExperimentalService for ApiService {
             &request,
             "authzed.api.v1.ExperimentalService/BulkCheckPermission",
         );
+        let scope = AllowedScope::of(&request);
         let request: wire::CheckBulkPermissionsRequest = transcode(request.get_ref())?;
+        scope.authorize(
+            request
+                .items
+                .iter()
+                .map(|item| object_type(item.resource.as_ref())),
+        )?;
         let response = self
             .blocking(move |inner| inner.check_bulk_permissions(request))
             .await?;

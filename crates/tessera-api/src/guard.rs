@@ -2,10 +2,12 @@
 //! authorization (may they call this RPC?), each decision written to the audit log.
 //!
 //! It is a tower layer around each API service, so it sees the RPC's path before any
-//! message is decoded, and an RPC it does not know is never let through.
+//! message is decoded, and an RPC it does not know is never let through. A caller whose
+//! grant is scoped to object types passes with an [`AllowedScope`] the handler enforces.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -18,6 +20,7 @@ use crate::access::{AccessPolicy, capability_of, principal_name};
 use crate::audit::{AuditEvent, AuditLog, EventKind};
 use crate::auth::Authentication;
 use crate::error::ApiError;
+use crate::scope::{AllowedScope, ScopedCaller};
 
 /// The request id header the server sets on every request.
 pub(crate) const REQUEST_ID: &str = "x-request-id";
@@ -102,6 +105,9 @@ impl Guard {
         } else {
             "denied"
         };
+        if decision.scoped {
+            event.reason = Some("scoped to object types");
+        }
         event.latency = started.elapsed();
         self.audit.record(&event);
         if !decision.allowed {
@@ -112,6 +118,19 @@ impl Guard {
                 rpc,
             }
             .into());
+        }
+        if decision.scoped {
+            // Unscoped callers get no scope: its absence means every type.
+            let scope = AllowedScope::Types(Arc::new(ScopedCaller {
+                access: self.access.clone(),
+                audit: self.audit.clone(),
+                principal: principal.clone(),
+                subject: decision.subject,
+                capability,
+                rpc,
+                request_id,
+            }));
+            request.extensions_mut().insert(scope);
         }
         request.extensions_mut().insert(principal);
         Ok(())

@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 
 use crate::convert::ToWire;
 use crate::error::ApiError;
+use crate::scope::{AllowedScope, object_type};
 use crate::service::ApiService;
 
 /// How end-user tokens become subjects: the authenticators that verify them (JWT only: a
@@ -101,6 +102,7 @@ impl IdentityService for IdentityChecks {
             &request,
             "tessera.v1.IdentityService/CheckPermissionForToken",
         );
+        AllowedScope::of(&request).authorize([object_type(request.get_ref().resource.as_ref())])?;
         let ext::CheckPermissionForTokenRequest {
             consistency,
             resource,

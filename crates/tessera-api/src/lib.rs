@@ -48,6 +48,7 @@ mod reflect;
 mod relationships;
 mod schema_service;
 mod schemas;
+mod scope;
 mod service;
 mod token;
 mod watch;

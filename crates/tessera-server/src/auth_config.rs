@@ -100,6 +100,9 @@ struct AccessFile {
 struct GrantEntry {
     principals: Vec<String>,
     capabilities: Vec<String>,
+    /// The object types the capabilities are limited to; absent for every type.
+    #[serde(default)]
+    object_types: Vec<String>,
 }
 
 /// What [`AuthArgs`] build.
@@ -367,9 +370,10 @@ fn access_policy(path: &Path) -> Result<AccessPolicy, ServerError> {
                 .map(|capability| capability.parse())
                 .collect::<Result<_, _>>()
                 .map_err(|err| config_error(path, err))?,
+            object_types: entry.object_types,
         });
     }
-    Ok(AccessPolicy::new(&grants)?)
+    AccessPolicy::new(&grants).map_err(|err| config_error(path, err))
 }
 
 /// Reloads the key file's keys on every SIGHUP, for as long as the server runs.
@@ -480,5 +484,50 @@ mod tests {
         .unwrap();
         let err = access_policy(&bad).unwrap_err().to_string();
         assert!(err.contains("alice"), "{err}");
+    }
+
+    #[test]
+    fn access_files_may_scope_a_grant_to_object_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.yaml");
+        std::fs::write(
+            &path,
+            "grants:\n  - principals: [\"user:alice\"]\n    capabilities: [check]\n    \
+             object_types: [document, folder]\n  - principals: [\"service:ci\"]\n    \
+             capabilities: [admin]\n",
+        )
+        .unwrap();
+        let policy = access_policy(&path).unwrap();
+        let alice = tessera_identity::Principal {
+            id: "alice".to_owned(),
+            kind: PrincipalKind::User,
+            issuer: "test".to_owned(),
+            tenant: None,
+            claims: tessera_identity::Claims::new(),
+        };
+        let decision = policy.decide(&alice, tessera_api::Capability::Check);
+        assert!(decision.allowed && decision.scoped, "{decision:?}");
+        assert!(policy.decide_on_type(&alice, tessera_api::Capability::Check, "folder"));
+        assert!(!policy.decide_on_type(&alice, tessera_api::Capability::Check, "team"));
+
+        std::fs::write(
+            &path,
+            "grants:\n  - principals: [\"user:alice\"]\n    capabilities: [write_schema]\n    \
+             object_types: [document]\n",
+        )
+        .unwrap();
+        let err = access_policy(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("`write_schema` cannot be scoped to object types"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            "grants:\n  - principals: [\"user:alice\"]\n    capabilities: [check]\n    \
+             object_type: [document]\n",
+        )
+        .unwrap();
+        let err = access_policy(&path).unwrap_err().to_string();
+        assert!(err.contains("object_type"), "{err}");
     }
 }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tessera_identity::PresharedKeys;
 use tessera_proto::authzed::api::v1 as wire;
 use tessera_proto::authzed::api::v1::schema_service_client::SchemaServiceClient;
+use tessera_proto::authzed::api::v1::watch_service_client::WatchServiceClient;
 use tessera_proto::tessera::v1 as ext;
 use tessera_proto::tessera::v1::identity_service_client::IdentityServiceClient;
 use tessera_server::AuthArgs;
@@ -111,6 +112,12 @@ grants:
     capabilities: [check, read_schema]
   - principals: ["user:writer"]
     capabilities: [check, write_relationships]
+  - principals: ["user:doc-checker"]
+    capabilities: [check]
+    object_types: [document]
+  - principals: ["user:doc-writer"]
+    capabilities: [read_relationships, write_relationships, watch]
+    object_types: [document]
 "#,
         )
         .unwrap();
@@ -239,6 +246,222 @@ async fn a_principal_allowed_to_check_but_not_write_is_denied_on_write() {
     .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     assert!(err.message().contains("write_schema"), "{}", err.message());
+}
+
+/// [`SCHEMA`] and a second object type, `folder`.
+fn schema_with_folders() -> String {
+    format!(
+        "{SCHEMA}\ndefinition folder {{\n    relation viewer: user\n    permission view = viewer\n}}\n"
+    )
+}
+
+fn bulk_item(resource: &str) -> wire::CheckBulkPermissionsRequestItem {
+    wire::CheckBulkPermissionsRequestItem {
+        resource: Some(object(resource)),
+        permission: "view".to_owned(),
+        subject: Some(subject("user:alice")),
+        context: None,
+    }
+}
+
+/// Asserts a type-scope denial naming the principal, the capability and the type.
+fn assert_type_denied(err: &tonic::Status, principal: &str, capability: &str, object_type: &str) {
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    for part in [principal, capability, object_type] {
+        assert!(err.message().contains(part), "{part}: {}", err.message());
+    }
+}
+
+#[tokio::test]
+async fn a_check_grant_scoped_to_documents_checks_documents_and_not_folders() {
+    let setup = Setup::new();
+    let server = setup.start().await;
+    write_schema(&server, &schema_with_folders()).await;
+    write(
+        &server,
+        vec![
+            touch("document:1#viewer@user:alice"),
+            touch("folder:1#viewer@user:alice"),
+        ],
+    )
+    .await;
+    let mut checker = server
+        .permissions_as(Bearer::key(&setup.token("doc-checker")))
+        .await;
+    let consistency = fully_consistent();
+    let answer = checker
+        .check_permission(check_request(
+            "document:1",
+            "view",
+            "user:alice",
+            consistency.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.into_inner().permissionship(),
+        Permissionship::HasPermission
+    );
+    let err = checker
+        .check_permission(check_request(
+            "folder:1",
+            "view",
+            "user:alice",
+            consistency.clone(),
+        ))
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-checker", "`check`", "`folder`");
+
+    // A bulk check is one request: a single item of another type denies all of it.
+    let bulk = |resources: &[&str]| wire::CheckBulkPermissionsRequest {
+        consistency: consistency.clone(),
+        items: resources
+            .iter()
+            .map(|resource| bulk_item(resource))
+            .collect(),
+        with_tracing: false,
+    };
+    let err = checker
+        .check_bulk_permissions(bulk(&["document:1", "folder:1"]))
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-checker", "`check`", "`folder`");
+    let pairs = checker
+        .check_bulk_permissions(bulk(&["document:1", "document:2"]))
+        .await
+        .unwrap()
+        .into_inner()
+        .pairs;
+    assert_eq!(pairs.len(), 2);
+
+    // Lookups are scoped by the type of their resources.
+    let lookup = |object_type: &str| wire::LookupResourcesRequest {
+        consistency: consistency.clone(),
+        resource_object_type: object_type.to_owned(),
+        permission: "view".to_owned(),
+        subject: Some(subject("user:alice")),
+        ..Default::default()
+    };
+    let found = collect(
+        checker
+            .lookup_resources(lookup("document"))
+            .await
+            .unwrap()
+            .into_inner(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    let err = checker
+        .lookup_resources(lookup("folder"))
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-checker", "`check`", "`folder`");
+
+    // The unscoped admin is unaffected.
+    assert_eq!(
+        check(&server, "folder:1", "view", "user:alice", consistency).await,
+        Permissionship::HasPermission
+    );
+
+    let lines = setup.audit_lines();
+    let denied = lines
+        .iter()
+        .find(|line| {
+            line["principal"] == "user:doc-checker"
+                && line["resource"] == "object_type:folder"
+                && line["result"] == "denied"
+        })
+        .unwrap_or_else(|| panic!("no type denial in {lines:#?}"));
+    assert_eq!(denied["event"], "authorization");
+    assert_eq!(denied["permission"], "check");
+    assert_eq!(denied["subject"], "principal:user/doc-checker");
+}
+
+#[tokio::test]
+async fn a_write_grant_scoped_to_documents_cannot_write_folders() {
+    let setup = Setup::new();
+    let server = setup.start().await;
+    write_schema(&server, &schema_with_folders()).await;
+    let mut writer = server
+        .permissions_as(Bearer::key(&setup.token("doc-writer")))
+        .await;
+    let err = writer
+        .write_relationships(wire::WriteRelationshipsRequest {
+            updates: vec![
+                touch("document:1#viewer@user:alice"),
+                touch("folder:1#viewer@user:alice"),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-writer", "`write_relationships`", "`folder`");
+
+    // Nothing of the denied write was written, as the admin reads it.
+    let read = |resource_type: &str| wire::ReadRelationshipsRequest {
+        consistency: fully_consistent(),
+        relationship_filter: Some(wire::RelationshipFilter {
+            resource_type: resource_type.to_owned(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut admin = server.permissions().await;
+    for resource_type in ["document", "folder"] {
+        let found = all_of(admin.read_relationships(read(resource_type))).await;
+        assert!(found.is_empty(), "{resource_type}: {found:?}");
+    }
+
+    // Documents are the writer's to write and read; folders are not even readable.
+    writer
+        .write_relationships(wire::WriteRelationshipsRequest {
+            updates: vec![touch("document:1#viewer@user:alice")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let found = all_of(writer.read_relationships(read("document"))).await;
+    assert_eq!(found.len(), 1);
+    let err = writer.read_relationships(read("folder")).await.unwrap_err();
+    assert_type_denied(&err, "user:doc-writer", "`read_relationships`", "`folder`");
+    let err = writer
+        .delete_relationships(wire::DeleteRelationshipsRequest {
+            relationship_filter: Some(wire::RelationshipFilter {
+                resource_type: "folder".to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-writer", "`write_relationships`", "`folder`");
+
+    // A watch naming no type would follow every type: only an unscoped grant allows it.
+    let mut watcher = WatchServiceClient::with_interceptor(
+        server.channel().await,
+        Bearer::key(&setup.token("doc-writer")),
+    );
+    let err = watcher
+        .watch(wire::WatchRequest::default())
+        .await
+        .unwrap_err();
+    assert_type_denied(&err, "user:doc-writer", "`watch`", "every object type");
+    watcher
+        .watch(wire::WatchRequest {
+            optional_object_types: vec!["document".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    // The unscoped admin writes folders.
+    write(&server, vec![touch("folder:1#viewer@user:alice")]).await;
+    assert_eq!(
+        all_of(admin.read_relationships(read("folder"))).await.len(),
+        1
+    );
 }
 
 #[tokio::test]
