@@ -1,5 +1,6 @@
 //! `tessera`: the command line. Everything but argument parsing lives in the library.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -31,22 +32,27 @@ enum Command {
     Schema(SchemaCommand),
     /// Run validation files (`zed validate`'s format) in-process; exits with 1 on any failure.
     Validate(ValidateArgs),
-    #[command(flatten)]
-    Client(tessera_server::ClientCommand),
     /// Load and measure any authzed.api.v1 server with a benchmark dataset.
     #[command(subcommand)]
     Bench(tessera_server::BenchCommand),
+    #[command(flatten)]
+    Client(tessera_server::ClientCommand),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Serve(args) => run_server(&args),
-        Command::Bench(command) => {
-            init_logging(tessera_server::LogFormat::Text, "warn")?;
-            tokio::runtime::Runtime::new()
-                .context("cannot start the async runtime")?
-                .block_on(tessera_server::run_bench(command))
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The whole chain of causes, one line, without a backtrace: a user-facing error.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
         }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => run_server(&args),
         Command::Client(command) => std::process::exit(tessera_server::run_client(command)),
         Command::Schema(command) => {
             let passed = run_schema(&command, &mut std::io::stdout(), &mut std::io::stderr())?;
@@ -54,6 +60,12 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Bench(command) => {
+            init_logging(tessera_server::LogFormat::Text, "warn")?;
+            tokio::runtime::Runtime::new()
+                .context("cannot start the async runtime")?
+                .block_on(tessera_server::run_bench(command))
         }
         Command::Validate(args) => {
             if !run_validate(&args, &mut std::io::stdout(), &mut std::io::stderr())? {

@@ -82,8 +82,8 @@ fn format_prints_or_rewrites_canonical_text() {
     );
 }
 
-/// Assertions on lines 12-16: one true, one wrongly expected true, one caveated.
-const FILE: &str = "\
+/// A validation file with a caveat, whose second `assertTrue` (line 16) is wrong.
+const VALIDATION_FILE: &str = "\
 schema: |-
   definition user {}
   caveat on_weekday(day string) {
@@ -107,7 +107,7 @@ assertions:
 ";
 
 #[test]
-fn the_example_schemas_pass() {
+fn validate_passes_the_example_schemas() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut args = vec!["validate"];
     let files: Vec<String> = fs::read_dir(root.join("schema"))
@@ -125,9 +125,9 @@ fn the_example_schemas_pass() {
 }
 
 #[test]
-fn a_failing_assertion_is_reported_with_its_line_and_why() {
+fn validate_reports_a_failing_assertion_with_its_line_and_why() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("access.yaml"), FILE).unwrap();
+    fs::write(dir.path().join("access.yaml"), VALIDATION_FILE).unwrap();
     let output = tessera(&["validate", "access.yaml"], dir.path());
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -142,7 +142,7 @@ fn a_failing_assertion_is_reported_with_its_line_and_why() {
 }
 
 #[test]
-fn unreadable_and_invalid_files_fail_with_their_names() {
+fn validate_names_unreadable_and_invalid_files() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("broken.yaml"),
