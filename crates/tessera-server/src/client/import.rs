@@ -300,8 +300,15 @@ impl Importer<'_> {
             .await
         {
             Ok(_) => {}
-            Err(status) if status.code() == tonic::Code::AlreadyExists => {
-                // Committed before by a run that died before saving its progress.
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::AlreadyExists | tonic::Code::Unimplemented
+                ) =>
+            {
+                // Committed before by a run that died before saving its progress, or a server
+                // without bulk import (SpiceDB's embedded build): TOUCH the batch instead, in
+                // writes of at most 1,000 updates.
                 let relationships = batch
                     .iter()
                     .map(super::wire::relationship_from_wire)
