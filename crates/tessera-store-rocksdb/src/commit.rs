@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use rocksdb::WriteBatch;
 use tessera_store::{
     Change, ChangeSet, DeleteByFilter, DeleteOutcome, Operation, Precondition, PreconditionKind,
-    RelationshipFilter, SchemaWrite, StoreError, Update, WriteTransaction,
+    RelationshipFilter, SchemaWrite, StoreError, StoredSchema, Update, WriteTransaction,
 };
 use tessera_types::{Relationship, Revision, Timestamp};
 
@@ -91,11 +91,19 @@ fn commit_group(shared: &Shared, jobs: Vec<Job>) -> Vec<Result<Committed, StoreE
     if group.revision == head {
         return outcomes;
     }
-    let (revision, schema_revision, batch) = (group.revision, group.schema_revision, group.batch);
+    let (revision, schema_revision, schema_text, batch) = (
+        group.revision,
+        group.schema_revision,
+        group.schema_text,
+        group.batch,
+    );
     match shared.db.write_opt(batch, &batch::durable()) {
         Ok(()) => {
             writer.schema_revision = schema_revision;
             writer.last_committed_at = committed_at;
+            if let (Some(text), Some(revision)) = (schema_text, schema_revision) {
+                *shared.latest_schema.write() = Some(Arc::new(StoredSchema { text, revision }));
+            }
             shared.publish_head(revision);
         }
         Err(err) => {
@@ -119,6 +127,8 @@ struct Group<'a> {
     /// Forward tuple -> state after the group's earlier jobs (`None`: deleted).
     pending: HashMap<Vec<u8>, Option<Relationship>>,
     schema_revision: Option<Revision>,
+    /// The text of the last schema the group writes, if any.
+    schema_text: Option<String>,
     /// The last revision given out.
     revision: Revision,
     batch: WriteBatch,
@@ -160,6 +170,7 @@ impl<'a> Group<'a> {
             view,
             pending: HashMap::new(),
             schema_revision,
+            schema_text: None,
             revision: head,
             batch: WriteBatch::default(),
         })
@@ -225,6 +236,7 @@ impl<'a> Group<'a> {
                 codec::encode_schema(text),
             );
             self.schema_revision = Some(revision);
+            self.schema_text = Some(text.clone());
         }
         self.families.put_commit(&mut self.batch, revision, header);
         self.pending.extend(staged.states);

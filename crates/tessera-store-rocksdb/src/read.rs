@@ -303,6 +303,11 @@ impl<'a> View<'a> {
 
     /// The schema in force in this view.
     pub(crate) fn schema(&self) -> Result<Option<StoredSchema>, StoreError> {
+        if let Some(latest) = self.shared.latest_schema.read().as_ref() {
+            if latest.revision <= self.revision {
+                return Ok(Some(StoredSchema::clone(latest)));
+            }
+        }
         let family = self.shared.cf(keys::CF_SCHEMA)?;
         let mut iter = self.shared.db.raw_iterator_cf(family);
         iter.seek_for_prev(keys::encode_schema_key(self.revision));
