@@ -261,9 +261,7 @@ impl ApiService {
                 subject_text(request.subject.as_ref()),
             )
         });
-        let response = self
-            .blocking(move |inner| inner.check_permission(request))
-            .await?;
+        let response = self.inline(move |inner| inner.check_permission(request))?;
         if let Some((resource, permission, subject)) = asked {
             audit.record(&AuditEvent {
                 kind: EventKind::Check,

@@ -204,6 +204,17 @@ impl ApiService {
             .map_err(tonic::Status::from)
     }
 
+    /// Runs short `work` on the calling async worker. A single check reads a few cached
+    /// RocksDB blocks and is done in microseconds, less than the two thread hand-offs the
+    /// blocking pool costs; calls that can run long (lookups, writes, bulk work) use
+    /// [`ApiService::blocking`].
+    pub(crate) fn inline<T>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, ApiError>,
+    ) -> Result<T, tonic::Status> {
+        work(&self.inner).map_err(tonic::Status::from)
+    }
+
     /// A response stream fed by blocking `produce`, which sends items through its
     /// [`Emitter`]; an error it returns ends the stream with that error.
     pub(crate) fn produce<T: Send + 'static>(
