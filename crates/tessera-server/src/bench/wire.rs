@@ -6,32 +6,14 @@ use std::collections::BTreeMap;
 use anyhow::bail;
 use tessera_datasets::Check;
 use tessera_proto::authzed::api::v1 as wire;
-use tessera_types::{ObjectRef, Relationship, SubjectRef};
+use tessera_types::Relationship;
 
 use super::args::ConsistencyArg;
+use crate::client::wire::{object_to_wire, relationship_to_wire, subject_to_wire};
 
 /// `permissionship` of a CheckPermissionResponse that grants (HAS_PERMISSION).
 pub(crate) const HAS_PERMISSION: i32 =
     wire::check_permission_response::Permissionship::HasPermission as i32;
-
-/// The wire form of `object`.
-pub(crate) fn object(object: &ObjectRef) -> wire::ObjectReference {
-    wire::ObjectReference {
-        object_type: object.object_type().to_owned(),
-        object_id: object.object_id().to_owned(),
-    }
-}
-
-/// The wire form of `subject`.
-pub(crate) fn subject(subject: &SubjectRef) -> wire::SubjectReference {
-    wire::SubjectReference {
-        object: Some(wire::ObjectReference {
-            object_type: subject.object_type().to_owned(),
-            object_id: subject.object_id().to_owned(),
-        }),
-        optional_relation: subject.relation().unwrap_or_default().to_owned(),
-    }
-}
 
 /// The wire form of a dataset relationship.
 ///
@@ -47,13 +29,7 @@ pub(crate) fn relationship(relationship: &Relationship) -> anyhow::Result<wire::
             relationship.subject()
         );
     }
-    Ok(wire::Relationship {
-        resource: Some(object(relationship.resource())),
-        relation: relationship.relation().to_owned(),
-        subject: Some(subject(relationship.subject())),
-        optional_caveat: None,
-        optional_expires_at: None,
-    })
+    Ok(relationship_to_wire(relationship))
 }
 
 /// The consistency of every read.
@@ -108,9 +84,9 @@ pub(crate) fn check_queries(
         .map(|(check, category)| Query {
             request: wire::CheckPermissionRequest {
                 consistency: Some(consistency.clone()),
-                resource: Some(object(&check.resource)),
+                resource: Some(object_to_wire(&check.resource)),
                 permission: check.permission.clone(),
-                subject: Some(subject(&check.subject)),
+                subject: Some(subject_to_wire(&check.subject)),
                 context: None,
                 with_tracing: false,
             },
@@ -142,7 +118,7 @@ pub(crate) fn lookup_resources_queries(
                     consistency: Some(consistency.clone()),
                     resource_object_type: check.resource.object_type().to_owned(),
                     permission: check.permission.clone(),
-                    subject: Some(subject(&check.subject)),
+                    subject: Some(subject_to_wire(&check.subject)),
                     context: None,
                     optional_limit: 0,
                     optional_cursor: None,
@@ -170,7 +146,7 @@ pub(crate) fn lookup_subjects_queries(
             request: (
                 wire::LookupSubjectsRequest {
                     consistency: Some(consistency.clone()),
-                    resource: Some(object(&check.resource)),
+                    resource: Some(object_to_wire(&check.resource)),
                     permission: check.permission.clone(),
                     subject_object_type: check.subject.object_type().to_owned(),
                     optional_subject_relation: String::new(),

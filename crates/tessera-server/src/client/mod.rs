@@ -14,7 +14,7 @@ mod relationship;
 pub(crate) mod schema;
 mod status;
 mod watch;
-mod wire;
+pub(crate) mod wire;
 
 use std::io::Write;
 
