@@ -268,20 +268,12 @@ async fn lookup_resources(
         return nothing_to_ask(0);
     };
     let (request, resource_id) = &query.request;
-    let outcome = match client.lookup_resources(request.clone()).await {
-        Ok(response) => {
-            let mut stream = response.into_inner();
-            let mut found = false;
-            loop {
-                match stream.message().await {
-                    Ok(Some(item)) => found |= item.resource_object_id == *resource_id,
-                    Ok(None) => break judge(found, query.expected),
-                    Err(status) => break error(&status),
-                }
-            }
-        }
-        Err(status) => error(&status),
-    };
+    let outcome = judge_stream(
+        client.lookup_resources(request.clone()).await,
+        query.expected,
+        |item| item.resource_object_id == *resource_id,
+    )
+    .await;
     Call {
         phase: 0,
         category: query.category,
@@ -297,24 +289,36 @@ async fn lookup_subjects(
         return nothing_to_ask(0);
     };
     let (request, subject_id) = &query.request;
-    let outcome = match client.lookup_subjects(request.clone()).await {
-        Ok(response) => {
-            let mut stream = response.into_inner();
-            let mut found = false;
-            loop {
-                match stream.message().await {
-                    Ok(Some(item)) => found |= subject_found(&item, subject_id),
-                    Ok(None) => break judge(found, query.expected),
-                    Err(status) => break error(&status),
-                }
-            }
-        }
-        Err(status) => error(&status),
-    };
+    let outcome = judge_stream(
+        client.lookup_subjects(request.clone()).await,
+        query.expected,
+        |item| subject_found(item, subject_id),
+    )
+    .await;
     Call {
         phase: 0,
         category: query.category,
         outcome,
+    }
+}
+
+/// Reads a lookup's whole stream and judges whether `wanted` was among the results.
+async fn judge_stream<T>(
+    call: Result<tonic::Response<tonic::Streaming<T>>, tonic::Status>,
+    expected: bool,
+    wanted: impl Fn(&T) -> bool,
+) -> Outcome {
+    let mut stream = match call {
+        Ok(response) => response.into_inner(),
+        Err(status) => return error(&status),
+    };
+    let mut found = false;
+    loop {
+        match stream.message().await {
+            Ok(Some(item)) => found |= wanted(&item),
+            Ok(None) => return judge(found, expected),
+            Err(status) => return error(&status),
+        }
     }
 }
 
