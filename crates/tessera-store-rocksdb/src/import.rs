@@ -111,59 +111,70 @@ fn write_all(
 ) -> Result<u64, StoreError> {
     let db = &view.shared.db;
     let unsynced = WriteOptions::default();
-    let mut batch = WriteBatch::default();
-    let mut in_batch = HashSet::with_capacity(BATCH_RELATIONSHIPS);
     let mut changes = Vec::with_capacity(CHANGES_PER_CHUNK);
     let mut chunk = 0;
     let mut count = 0;
-    for relationship in relationships {
-        let tuple = Index::Forward.encode_relationship_tuple(&relationship);
-        if !in_batch.insert(tuple.clone()) || exists(view, families, &tuple, revision)? {
-            return Err(StoreError::AlreadyExists(Box::new(relationship)));
+    let mut pending: Vec<(Vec<u8>, Relationship)> = Vec::with_capacity(BATCH_RELATIONSHIPS);
+    let mut relationships = relationships.peekable();
+    while relationships.peek().is_some() {
+        pending.extend(
+            relationships
+                .by_ref()
+                .take(BATCH_RELATIONSHIPS)
+                .map(|r| (Index::Forward.encode_relationship_tuple(&r), r)),
+        );
+        let existing = existing(view, families, &pending, revision)?;
+        let mut in_batch = HashSet::with_capacity(pending.len());
+        let mut batch = WriteBatch::default();
+        for ((tuple, relationship), exists) in pending.drain(..).zip(existing) {
+            if exists || !in_batch.insert(tuple) {
+                return Err(StoreError::AlreadyExists(Box::new(relationship)));
+            }
+            let change = Change::Touch(relationship);
+            families.put_change(&mut batch, revision, &change);
+            changes.push(change);
+            count += 1;
+            if changes.len() == CHANGES_PER_CHUNK {
+                chunk += 1;
+                families.put_change_chunk(&mut batch, revision, chunk, &changes);
+                changes.clear();
+            }
         }
-        let change = Change::Touch(relationship);
-        families.put_change(&mut batch, revision, &change);
-        changes.push(change);
-        count += 1;
-        if changes.len() == CHANGES_PER_CHUNK {
-            chunk += 1;
-            families.put_change_chunk(&mut batch, revision, chunk, &changes);
-            changes.clear();
-        }
-        if in_batch.len() == BATCH_RELATIONSHIPS {
-            db.write_opt(std::mem::take(&mut batch), &unsynced)
-                .map_err(storage)?;
-            in_batch.clear();
-        }
+        db.write_opt(batch, &unsynced).map_err(storage)?;
     }
     if !changes.is_empty() {
+        let mut batch = WriteBatch::default();
         families.put_change_chunk(&mut batch, revision, chunk + 1, &changes);
+        db.write_opt(batch, &unsynced).map_err(storage)?;
     }
-    db.write_opt(batch, &unsynced).map_err(storage)?;
     Ok(count)
 }
 
-/// Whether `tuple` is live at the head of `view`, or was already written by this import in
-/// an earlier batch: one `get` of its latest version answers both.
-fn exists(
+/// For each tuple of `pending`, whether it is live at the head of `view` or was already
+/// written by this import in an earlier batch: one batched read of the latest versions
+/// answers both.
+fn existing(
     view: &View<'_>,
     families: &Families<'_>,
-    tuple: &[u8],
+    pending: &[(Vec<u8>, Relationship)],
     revision: Revision,
-) -> Result<bool, StoreError> {
-    let Some(value) = view
-        .shared
+) -> Result<Vec<bool>, StoreError> {
+    let tuples = pending.iter().map(|(tuple, _)| tuple.as_slice());
+    view.shared
         .db
-        .get_pinned_cf(families.latest, tuple)
-        .map_err(storage)?
-    else {
-        return Ok(false);
-    };
-    let (found, version) = codec::decode_latest(&value)?;
-    Ok(found == revision
-        || codec::decode_version(version)?
-            .visible_at(view.now)
-            .is_some())
+        .batched_multi_get_cf(families.latest, tuples, false)
+        .into_iter()
+        .map(|found| {
+            let Some(value) = found.map_err(storage)? else {
+                return Ok(false);
+            };
+            let (found, version) = codec::decode_latest(&value)?;
+            Ok(found == revision
+                || codec::decode_version(version)?
+                    .visible_at(view.now)
+                    .is_some())
+        })
+        .collect()
 }
 
 /// Deletes every version, change and schema above the head and points the latest entries
