@@ -69,4 +69,5 @@ mod value;
 
 pub use caveat::{CaveatLimits, CaveatOutcome, CompiledCaveat};
 pub use error::{CaveatDiagnostic, CaveatError};
+pub use parser::can_name_variable;
 pub use types::CaveatType;

@@ -32,6 +32,15 @@ const RESERVED: [&str; 17] = [
     "while",
 ];
 
+/// Words the lexer turns into literals or operators rather than identifiers.
+const KEYWORDS: [&str; 4] = ["true", "false", "null", "in"];
+
+/// Whether `word` could name a variable (a caveat parameter) in an expression: not one of
+/// CEL's keywords or reserved words.
+pub fn can_name_variable(word: &str) -> bool {
+    !KEYWORDS.contains(&word) && !RESERVED.contains(&word)
+}
+
 /// Parses a whole expression; `max_depth` bounds nesting.
 pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Expr, CaveatDiagnostic> {
     let tokens = tokenize(text)?;

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use tessera_caveats::CompiledCaveat;
+use tessera_caveats::{CompiledCaveat, can_name_variable};
 
 use crate::ast::{self, Comments};
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -18,31 +18,6 @@ use super::Compiler;
 
 /// SpiceDB's limit on a caveat expression (`maxCaveatExpressionSize`), in characters.
 const MAX_EXPRESSION_CHARS: usize = 100_000;
-
-/// Words CEL reserves; a parameter spelled like one can never be referenced.
-const CEL_RESERVED: [&str; 21] = [
-    "true",
-    "false",
-    "null",
-    "in",
-    "as",
-    "break",
-    "const",
-    "continue",
-    "else",
-    "for",
-    "function",
-    "if",
-    "import",
-    "let",
-    "loop",
-    "package",
-    "namespace",
-    "return",
-    "var",
-    "void",
-    "while",
-];
 
 const TYPE_NAMES: [&str; 12] = [
     "any",
@@ -224,7 +199,7 @@ fn referenced_words(expression: &str) -> HashSet<&str> {
     for token in &tokens {
         if matches!(token.kind, TokenKind::Identifier | TokenKind::Keyword) && !after_period {
             let word = &expression[token.span.start..token.span.end];
-            if !CEL_RESERVED.contains(&word) {
+            if can_name_variable(word) {
                 words.insert(word);
             }
         }
